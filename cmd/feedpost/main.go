@@ -1,0 +1,227 @@
+// Command feedpost turns feeds into a news site: Hexo posts, Hugo posts and a
+// site of its own. This file only wires the CLI; the work lives in internal/.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/pipeline"
+	"github.com/feedpost/feedpost/internal/report"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// Exit codes (SPEC §2).
+const (
+	exitOK      = 0
+	exitFailed  = 1 // some sources failed
+	exitUsage   = 2 // bad usage or bad config
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+type flags struct {
+	config string
+	quiet  bool
+	json   bool
+	addr   string
+}
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func execute(args []string, stdout, stderr io.Writer) int {
+	config.Version = version
+	var f flags
+	root := &cobra.Command{
+		Use:           "feedpost",
+		Short:         "Turn RSS/Atom/JSON feeds into Hexo posts, Hugo posts and a news site",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.PersistentFlags().StringVarP(&f.config, "config", "c", "feedpost.yaml", "config file")
+	root.PersistentFlags().BoolVarP(&f.quiet, "quiet", "q", false, "print only errors")
+	root.PersistentFlags().BoolVar(&f.json, "json", false, "print the summary as one JSON object on stdout")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitError{exitUsage, err} })
+
+	root.AddCommand(
+		&cobra.Command{
+			Use:   "run",
+			Short: "Fetch every source once, write/refresh posts, build the outputs",
+			Args:  cobra.NoArgs,
+			RunE:  func(c *cobra.Command, _ []string) error { return runCycle(c, &f, false) },
+		},
+		&cobra.Command{
+			Use:   "build",
+			Short: "Rewrite all outputs from the store without fetching",
+			Args:  cobra.NoArgs,
+			RunE:  func(c *cobra.Command, _ []string) error { return runCycle(c, &f, true) },
+		},
+		&cobra.Command{
+			Use:   "check",
+			Short: "Validate the config; list sources with their resolved URLs and categories",
+			Args:  cobra.NoArgs,
+			RunE:  func(c *cobra.Command, _ []string) error { return check(c, &f) },
+		},
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Args:  cobra.NoArgs,
+			Run:   func(c *cobra.Command, _ []string) { fmt.Fprintln(c.OutOrStdout(), "feedpost", version) },
+		},
+	)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != exitFailed {
+			fmt.Fprintln(stderr, "feedpost:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own usage errors (unknown command, bad args)
+	fmt.Fprintln(stderr, "feedpost:", err)
+	return exitUsage
+}
+
+func loadConfig(f *flags) (*config.Config, error) {
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	return cfg, nil
+}
+
+// runCycle is `run` (fetch) and `build` (from the store only).
+func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		return &exitError{exitUsage, err}
+	}
+	defer st.Close()
+
+	ctx, stop := context.WithCancel(c.Context())
+	defer stop()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var got os.Signal
+	go func() {
+		select {
+		case got = <-sigs:
+			stop() // in-flight writes finish; no new source starts
+		case <-ctx.Done():
+		}
+	}()
+
+	stderr := c.ErrOrStderr()
+	var prog *report.Progress
+	opt := pipeline.Options{}
+	if !f.quiet && !f.json {
+		prog = report.NewProgress(stderr, isTerminal(stderr))
+		opt.Progress = prog
+	}
+	r := pipeline.New(cfg, st, opt)
+	var sum *pipeline.Summary
+	if buildOnly {
+		sum, err = r.Build(ctx)
+	} else {
+		sum, err = r.Run(ctx)
+	}
+	if prog != nil {
+		prog.Finish()
+	}
+	stop()
+	if got != nil {
+		code := exitSIGINT
+		if got == syscall.SIGTERM {
+			code = exitSIGTERM
+		}
+		return &exitError{code, fmt.Errorf("stopped by %v", got)}
+	}
+	if err != nil {
+		return &exitError{exitFailed, err}
+	}
+	switch {
+	case f.json:
+		enc := json.NewEncoder(c.OutOrStdout())
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	case !f.quiet:
+		report.Table(stderr, sum)
+	}
+	if sum.Failed() {
+		if f.quiet {
+			for _, s := range sum.Sources {
+				if s.Status == pipeline.StatusFailed {
+					fmt.Fprintf(stderr, "source %s: %s\n", s.Name, s.Error)
+				}
+			}
+		}
+		return &exitError{exitFailed, nil}
+	}
+	return nil
+}
+
+func check(c *cobra.Command, f *flags) error {
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	out := c.OutOrStdout()
+	var states map[string]store.Source
+	if _, err := os.Stat(cfg.Store); err == nil {
+		if st, err := store.Open(cfg.Store); err == nil {
+			states = map[string]store.Source{}
+			if all, err := st.Sources(); err == nil {
+				for _, s := range all {
+					states[s.Key] = s
+				}
+			}
+			st.Close()
+		}
+	}
+	list := report.Check(cfg, states)
+	if f.json {
+		return json.NewEncoder(out).Encode(map[string]any{"config": cfg.Path, "sources": list})
+	}
+	report.CheckTable(out, cfg, list)
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

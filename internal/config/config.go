@@ -1,0 +1,139 @@
+// Package config reads and validates feedpost.yaml (SPEC §1).
+//
+// Load is the only entry point: it decodes the YAML strictly (an unknown key is
+// an error naming its line), applies defaults, resolves relative paths against
+// the config file's folder, merges `defaults` into every source and compiles
+// regexps, so the rest of the pipeline never sees an unchecked value.
+package config
+
+import (
+	"regexp"
+	"time"
+)
+
+// Config is a loaded, validated feedpost.yaml.
+type Config struct {
+	Path string // absolute path of the config file
+	Dir  string // its folder; relative paths are resolved against it
+
+	Site      Site
+	RSSHub    []string // instances tried in order; `rsshub:` may be a string or a list
+	RSSHubKey string   // `rsshub_key`, sent as ?key= to RSSHub
+	Store     string   // absolute path of the SQLite file
+	Database  string   // `database`: optional PostgreSQL URL; overrides Store when set
+	Secret    string   // `secret`: HMAC key of the built-in image proxy (else FEEDPOST_SECRET, else generated)
+	Fetch     Fetch
+	Images    Images
+	Content   Content
+	Hexo      Hexo
+	Hugo      Hugo
+	Defaults  Defaults
+	Dedupe    string // `dedupe`: link | title | off (default link)
+	Keep      Keep
+	Sources   []Source
+}
+
+// Site is the `site:` block.
+type Site struct {
+	Title     string
+	URL       string // absolute base URL, no trailing slash; "" when unset
+	Timezone  string
+	Location  *time.Location // loaded from Timezone (UTC by default)
+	Language  string
+	Dir       string // built-in site output folder (absolute); "" disables
+	PerPage   int    // cards per page on the built-in site
+	Templates string // folder overriding the embedded templates; "" uses the embedded ones
+}
+
+// Fetch is the `fetch:` block.
+type Fetch struct {
+	Concurrency int
+	PerHost     int
+	Timeout     time.Duration
+	Retries     int
+	MaxBytes    int64
+	UserAgent   string
+}
+
+// Images is the `images:` block.
+type Images struct {
+	Proxy        string // prefix, "builtin" or ""
+	ProxyScope   string // http | all | none
+	NoReferrer   bool
+	DefaultCover string
+	ProxyBase    string            // public base URL of `serve` for builtin proxy URLs (default site.url)
+	Referers     map[string]string // host pattern (e.g. "*.sinaimg.cn") → Referer sent upstream by the builtin proxy
+	AllowPrivate bool              // let the builtin proxy reach private/loopback addresses
+	CacheDir     string            // disk cache of the builtin proxy (absolute)
+	CacheSize    int64             // bytes
+}
+
+// Content is the `content:` block.
+type Content struct {
+	IframeHosts []string
+}
+
+// Hexo is the `hexo:` block.
+type Hexo struct {
+	Dir          string // absolute; "" disables Hexo output
+	CoverKeys    []string
+	Comments     bool
+	EscapeBraces bool
+}
+
+// Hugo is the `hugo:` block.
+type Hugo struct {
+	Dir string // absolute; "" (default) disables Hugo output
+}
+
+// Defaults is the `defaults:` block; its values are merged into each source.
+type Defaults struct {
+	Limit    int
+	Interval time.Duration
+	MaxAge   time.Duration
+}
+
+// Keep is the `keep:` retention block; zero values mean no limit.
+type Keep struct {
+	MaxAge    time.Duration
+	MaxPosts  int
+	PerSource int
+}
+
+// Filter holds the compiled regexps of an include or exclude rule. A nil field
+// does not take part; an empty Filter matches nothing.
+type Filter struct {
+	Title    *regexp.Regexp
+	Content  *regexp.Regexp
+	Author   *regexp.Regexp
+	Category *regexp.Regexp
+}
+
+// Empty reports whether the filter has no regexp at all.
+func (f Filter) Empty() bool {
+	return f.Title == nil && f.Content == nil && f.Author == nil && f.Category == nil
+}
+
+// Source is one entry of `sources:` with defaults merged in.
+type Source struct {
+	Key          string   // identity: `name`, else `url` or `route` exactly as written
+	Name         string   // `name` as written ("" when absent)
+	URL          string   // `url` as written
+	Route        string   // `route` as written (normalised to start with "/")
+	FetchURL     string   // resolved: absolute http(s)/file URL or absolute local path; for routes the first instance
+	Category     []string // nil when CategoryAuto or when absent (the feed title is used then)
+	CategoryAuto bool     // `category: auto`
+	Author       string
+	Include      Filter
+	Exclude      Filter
+	Fulltext     bool
+	Headers      map[string]string
+	Limit        int
+	Interval     time.Duration
+	MaxAge       time.Duration
+	Enabled      bool
+	Line         int // line of the source in the config file, for messages
+}
+
+// IsRoute reports whether the source is an RSSHub route.
+func (s *Source) IsRoute() bool { return s.Route != "" }

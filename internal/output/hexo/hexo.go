@@ -1,0 +1,82 @@
+// Package hexo writes posts as Hexo Markdown files (SPEC §3): YAML front
+// matter in the order the sample post has it, then the cleaned HTML body in a
+// <div> block.
+package hexo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/feedpost/feedpost/internal/output"
+	"github.com/feedpost/feedpost/internal/post"
+)
+
+// Options are the `hexo:` settings the writer needs.
+type Options struct {
+	Dir          string
+	CoverKeys    []string
+	Comments     bool
+	EscapeBraces bool
+}
+
+// Path is the file of post id under dir.
+func Path(dir, id string) string { return filepath.Join(dir, id+".md") }
+
+// Write writes p to <Dir>/<id>.md atomically and reports whether the file
+// changed; an identical file is left alone (content and mtime).
+func Write(p post.Post, opt Options) (bool, error) {
+	return output.WriteFile(Path(opt.Dir, p.ID), Render(p, opt))
+}
+
+// Remove deletes the file of post id (retention); a missing file is fine.
+func Remove(id string, opt Options) error {
+	err := os.Remove(Path(opt.Dir, id))
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
+// Render returns the bytes of p's post file.
+//
+// Front matter order: title, categories, the first cover key, author,
+// comments, date, the other cover keys, then updated and source_url. Dates are
+// single-quoted RFC 3339 strings with the site's offset: hexo-front-matter
+// reads an unquoted YAML timestamp as the build machine's local time, while a
+// quoted string goes through `new Date(str)` and keeps its instant.
+func Render(p post.Post, opt Options) []byte {
+	var b strings.Builder
+	b.Grow(len(p.Body) + 512)
+	b.WriteString("---\n")
+	b.WriteString("title: " + output.Quote(p.Title) + "\n")
+	b.WriteString("categories:\n")
+	for _, c := range p.Categories {
+		b.WriteString(" - " + output.Scalar(c) + "\n")
+	}
+	cover := func(key string) {
+		if p.Cover != "" {
+			b.WriteString(key + ": " + output.Quote(p.Cover) + "\n")
+		}
+	}
+	if len(opt.CoverKeys) > 0 {
+		cover(opt.CoverKeys[0])
+	}
+	b.WriteString("author: " + output.Scalar(p.Author) + "\n")
+	fmt.Fprintf(&b, "comments: %t\n", opt.Comments)
+	b.WriteString("date: " + output.Quote(p.Date.Format(time.RFC3339)) + "\n")
+	for _, k := range opt.CoverKeys[min(1, len(opt.CoverKeys)):] {
+		cover(k)
+	}
+	if !p.Updated.IsZero() {
+		b.WriteString("updated: " + output.Quote(p.Updated.Format(time.RFC3339)) + "\n")
+	}
+	if p.Link != "" {
+		b.WriteString("source_url: " + output.Quote(p.Link) + "\n")
+	}
+	b.WriteString("---\n\n")
+	b.WriteString(output.HTMLBlock(p.Body, opt.EscapeBraces))
+	return []byte(b.String())
+}

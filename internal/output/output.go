@@ -1,0 +1,198 @@
+// Package output holds what every writer of post files shares: atomic,
+// write-only-when-changed files, YAML scalars that survive a round trip, and
+// the HTML block that Markdown renderers pass through untouched.
+package output
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// WriteFile writes data to path atomically (temp file in the same folder,
+// fsync, rename) unless the file already holds exactly data. It reports
+// whether it wrote. A reader, or a run killed at any moment, sees either the
+// old file or the new one, never a torn one.
+func WriteFile(path string, data []byte) (bool, error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return false, err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// RemoveTemp deletes temp files that a killed run may have left in dir.
+func RemoveTemp(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+// Quote returns s as a single-quoted YAML scalar, or a double-quoted one when
+// s holds a line break or a control character (a single-quoted scalar would
+// fold the break). Either form reads back as exactly s in js-yaml (Hexo),
+// Hugo and go-yaml.
+func Quote(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufeff' }) >= 0 {
+		var b strings.Builder
+		b.WriteByte('"')
+		for _, r := range s {
+			switch r {
+			case '"':
+				b.WriteString(`\"`)
+			case '\\':
+				b.WriteString(`\\`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\r':
+				b.WriteString(`\r`)
+			default:
+				if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+					fmt.Fprintf(&b, `\u%04x`, r)
+				} else {
+					b.WriteRune(r)
+				}
+			}
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// Scalar returns s unquoted when YAML reads it back as the same plain string
+// (as the sample post writes `author: 趣头条`), else Quote(s). The test is
+// conservative: it must start with a letter and hold only letters, digits
+// and inner spaces/dashes/dots, and not be a YAML 1.1 bool or null word.
+func Scalar(s string) string {
+	if s == "" || !plainSafe(s) {
+		return Quote(s)
+	}
+	return s
+}
+
+func plainSafe(s string) bool {
+	first, _ := utf8.DecodeRuneInString(s)
+	if !unicode.IsLetter(first) || s[len(s)-1] == ' ' {
+		return false // numbers, dates, indicators: keep them strings
+	}
+	for _, r := range s {
+		switch {
+		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' || r == '-' || r == '.' || r == '_'):
+		case r >= 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Han, r)):
+		default:
+			return false
+		}
+	}
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf":
+		return false
+	}
+	return true
+}
+
+// HTMLBlock wraps a cleaned HTML body in the `<div>` block of SPEC §3 so that
+// Markdown renderers (Hexo's marked, Hugo's goldmark) pass it through as raw
+// HTML. A CommonMark HTML block ends at the first blank line, after which the
+// rest would be read as Markdown (indented lines turning into code blocks), so
+// blank lines are removed: outside <pre> they are only white space; inside
+// <pre> the line breaks are written as &#10;, which renders the same.
+// With escapeBraces, { and } become &#123; and &#125; (SPEC §3 step 6), so
+// Nunjucks (Hexo) and shortcodes (Hugo) never see {{, {% or {#.
+func HTMLBlock(body string, escapeBraces bool) string {
+	var b strings.Builder
+	b.Grow(len(body) + 32)
+	b.WriteString("<div>\n")
+	inPre := 0
+	lineStart := true
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch c {
+		case '<':
+			if hasTagPrefix(body[i:], "<pre") {
+				inPre++
+			} else if hasTagPrefix(body[i:], "</pre") && inPre > 0 {
+				inPre--
+			}
+		case '\r':
+			continue
+		case '\n':
+			if inPre > 0 {
+				b.WriteString("&#10;")
+				continue
+			}
+			if lineStart {
+				continue // a blank line would end the HTML block
+			}
+			b.WriteByte('\n')
+			lineStart = true
+			continue
+		case ' ', '\t':
+			if lineStart && inPre == 0 {
+				continue // leading indentation means nothing in HTML but code in Markdown
+			}
+		case '{':
+			if escapeBraces {
+				b.WriteString("&#123;")
+				lineStart = false
+				continue
+			}
+		case '}':
+			if escapeBraces {
+				b.WriteString("&#125;")
+				lineStart = false
+				continue
+			}
+		}
+		b.WriteByte(c)
+		lineStart = false
+	}
+	if !lineStart {
+		b.WriteByte('\n')
+	}
+	b.WriteString("</div>\n")
+	return b.String()
+}
+
+func hasTagPrefix(s, tag string) bool {
+	if len(s) <= len(tag) || !strings.EqualFold(s[:len(tag)], tag) {
+		return false
+	}
+	switch s[len(tag)] {
+	case '>', ' ', '\t', '\n', '/':
+		return true
+	}
+	return false
+}

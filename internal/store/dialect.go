@@ -1,0 +1,97 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+)
+
+// Everything specific to SQLite sits in this file, so that a PostgreSQL
+// backend means a second version of these few functions and constants: the
+// driver, how a connection string is built, how large the pools are, how
+// placeholders are spelt, and the integrity check. The SQL elsewhere in the
+// package is portable (ON CONFLICT upserts, COALESCE, CASE, LIMIT) and the
+// schema uses only TEXT and INTEGER columns.
+
+const driverName = "sqlite" // modernc.org/sqlite, pure Go: no cgo needed to build
+
+// Pool sizes. SQLite allows one writer at a time; giving writes a pool of a
+// single connection makes database/sql queue concurrent writers in Go instead
+// of letting them collide inside SQLite with SQLITE_BUSY. Readers do not block
+// the writer (nor each other) in WAL mode, so they get a few connections.
+const (
+	writerConns = 1
+	readerConns = 4
+)
+
+// bind turns the package's `?` placeholders into the driver's spelling.
+// SQLite understands `?` as is; PostgreSQL would number them ($1, $2, ...).
+func bind(query string) string { return query }
+
+// dsn builds the connection string for the database file at path.
+//
+// The path is written as a file: URI so that characters such as '?' or '#'
+// in a folder name cannot be mistaken for the start of the parameters.
+// Every connection of the pool gets the same settings:
+//   - busy_timeout 5s: another process holding the write lock is waited for
+//     instead of failing at once;
+//   - WAL: readers and the writer do not block each other;
+//   - synchronous NORMAL: safe with WAL (a power cut may lose the last
+//     commits, never corrupt the file) and much faster than FULL;
+//   - foreign keys on;
+//   - _txlock=immediate: a transaction takes the write lock when it begins,
+//     so it never fails half-way when upgrading a read lock to a write lock
+//     (which busy_timeout cannot help with);
+//   - query_only on the read pool, so a mistake cannot write through it.
+func dsn(path string, readOnly bool) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("resolve store path %s: %w", path, err)
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") { // Windows: C:/x → /C:/x, as SQLite URIs want
+		p = "/" + p
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// journal_mode=WAL is stored in the file; setting it once from the
+		// writer is enough, and a read-only connection could not set it.
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
+	return u.String(), nil
+}
+
+// integrityCheck runs SQLite's own consistency check of the whole file.
+func integrityCheck(db *sql.DB) error {
+	rows, err := db.Query("PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		problems = append(problems, line)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) == 1 && problems[0] == "ok" {
+		return nil
+	}
+	return fmt.Errorf("integrity check failed: %s", strings.Join(problems, "; "))
+}

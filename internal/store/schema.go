@@ -1,0 +1,139 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migrations are the schema steps in order: migrations[0] brings an empty
+// database to version 1, migrations[1] to version 2, and so on. A step is
+// never edited once released; a change is a new step appended at the end.
+// Each step runs in its own transaction together with the version bump, so a
+// crash leaves the database at one version or the next, never in between.
+//
+// Column types are limited to TEXT and INTEGER so the same statements work on
+// PostgreSQL. Times are TEXT in a fixed-width UTC form (see formatTime), NULL
+// for "none"; booleans are INTEGER 0/1; lists and maps are JSON text.
+var migrations = [][]string{
+	// 1: initial schema.
+	{
+		`CREATE TABLE sources (
+			key           TEXT PRIMARY KEY,
+			url           TEXT NOT NULL DEFAULT '',
+			etag          TEXT NOT NULL DEFAULT '',
+			last_modified TEXT NOT NULL DEFAULT '',
+			feed_title    TEXT NOT NULL DEFAULT '',
+			feed_link     TEXT NOT NULL DEFAULT '',
+			last_status   TEXT NOT NULL DEFAULT '',
+			last_error    TEXT NOT NULL DEFAULT '',
+			failures      INTEGER NOT NULL DEFAULT 0,
+			last_fetch    TEXT,
+			next_fetch    TEXT,
+			items_total   INTEGER NOT NULL DEFAULT 0,
+			last_new      INTEGER NOT NULL DEFAULT 0,
+			last_updated  INTEGER NOT NULL DEFAULT 0,
+			meta          TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE TABLE items (
+			id         TEXT PRIMARY KEY,
+			source_key TEXT NOT NULL,
+			guid       TEXT NOT NULL DEFAULT '',
+			link       TEXT NOT NULL DEFAULT '',
+			title      TEXT NOT NULL DEFAULT '',
+			content    TEXT NOT NULL DEFAULT '',
+			is_text    INTEGER NOT NULL DEFAULT 0,
+			base       TEXT NOT NULL DEFAULT '',
+			author     TEXT NOT NULL DEFAULT '',
+			images     TEXT NOT NULL DEFAULT '',
+			categories TEXT NOT NULL DEFAULT '',
+			published  TEXT,
+			updated    TEXT,
+			first_seen TEXT NOT NULL,
+			sort_date  TEXT NOT NULL,
+			hash       TEXT NOT NULL DEFAULT '',
+			fulltext   TEXT NOT NULL DEFAULT '',
+			dedupe_key TEXT NOT NULL DEFAULT '',
+			pending    INTEGER NOT NULL DEFAULT 0,
+			pruned     INTEGER NOT NULL DEFAULT 0,
+			feed_title TEXT NOT NULL DEFAULT '',
+			rendered   TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX items_source_key ON items (source_key)`,
+		`CREATE INDEX items_dedupe_key ON items (dedupe_key)`,
+		// sort_date = COALESCE(published, updated, first_seen), kept as a
+		// column so the newest-first listing is a plain index walk.
+		`CREATE INDEX items_sort_date ON items (sort_date DESC, id)`,
+	},
+}
+
+// schemaVersion is the version this binary writes and understands.
+func schemaVersion() int { return len(migrations) }
+
+// migrate brings the database up to schemaVersion, one step per transaction.
+// The version is re-read inside every transaction (which holds the write
+// lock from its start), so two processes opening the same new file at once
+// apply each step exactly once.
+func migrate(db *sql.DB) error {
+	for {
+		done, err := migrateStep(db)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateStep applies the next pending migration, or reports done when there
+// is none. A database newer than this binary is an error: writing to it with
+// an older schema in mind could lose data.
+func migrateStep(db *sql.DB) (bool, error) {
+	tx, err := db.Begin()
+	if err != nil {
+		return false, fmt.Errorf("begin migration: %w", err)
+	}
+	// After a Commit this Rollback is a no-op; after an error the error
+	// returned is the one that matters.
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return false, fmt.Errorf("create schema_version table: %w", err)
+	}
+	var v int
+	hasRow := true
+	switch err := tx.QueryRow(`SELECT version FROM schema_version`).Scan(&v); {
+	case errors.Is(err, sql.ErrNoRows):
+		hasRow = false
+	case err != nil:
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	if v > schemaVersion() {
+		return false, fmt.Errorf("database schema version %d is newer than this feedpost supports (%d): upgrade feedpost", v, schemaVersion())
+	}
+	if v == schemaVersion() {
+		// A no-op write: SQLite silently opens a file it may not write as
+		// read-only, and this makes Open report it instead of the first save.
+		if _, err := tx.Exec(`UPDATE schema_version SET version = version`); err != nil {
+			return false, fmt.Errorf("write to the database: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("commit schema check: %w", err)
+		}
+		return true, nil
+	}
+	for _, stmt := range migrations[v] {
+		if _, err := tx.Exec(stmt); err != nil {
+			return false, fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+	}
+	if hasRow {
+		_, err = tx.Exec(bind(`UPDATE schema_version SET version = ?`), v+1)
+	} else {
+		_, err = tx.Exec(bind(`INSERT INTO schema_version (version) VALUES (?)`), v+1)
+	}
+	if err != nil {
+		return false, fmt.Errorf("record schema version %d: %w", v+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit migration to version %d: %w", v+1, err)
+	}
+	return false, nil
+}
