@@ -2,9 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -23,16 +20,9 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		}
 		p := r.Render(&it)
 		sum.PostsTotal++
-		if r.hexo.Dir != "" {
-			ok, err := hexo.Write(p, r.hexo)
-			if err != nil {
-				return fmt.Errorf("post %s: %w", p.ID, err)
-			}
-			if ok {
-				sum.PostsWritten++
-			}
-		}
-		return nil
+		n, err := r.writePost(p)
+		sum.PostsWritten += n
+		return err
 	})
 	sum.DurationMS = r.now().Sub(start).Milliseconds()
 	return sum, err

@@ -19,8 +19,8 @@ import (
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/fetch"
-	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
+	"github.com/feedpost/feedpost/internal/output/hugo"
 	"github.com/feedpost/feedpost/internal/parse"
 	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
@@ -80,6 +80,7 @@ type Runner struct {
 	client   *fetch.Client
 	copt     content.Options
 	hexo     hexo.Options
+	hugo     hugo.Options
 	now      func() time.Time
 	progress Progress
 
@@ -124,6 +125,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		IframeHosts: cfg.Content.IframeHosts,
 	}
 	r.hexo = hexo.Options{Dir: cfg.Hexo.Dir, CoverKeys: cfg.Hexo.CoverKeys, Comments: cfg.Hexo.Comments, EscapeBraces: cfg.Hexo.EscapeBraces}
+	r.hugo = hugo.Options{Dir: cfg.Hugo.Dir, EscapeBraces: true} // Hugo fails a whole build on {{< in a body
 	// The fingerprint makes a changed rendering setting count as a change of
 	// every item, so the next run re-renders (and rewrites only what differs).
 	probe := "http://example.invalid/x.jpg"
@@ -131,7 +133,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		probe = proxy(probe)
 	}
 	r.fingerprint = fmt.Sprint(probe, cfg.Images.ProxyScope, cfg.Images.NoReferrer, cfg.Images.DefaultCover,
-		cfg.Content.IframeHosts, cfg.Site.Timezone, r.hexo, renderVersion)
+		cfg.Content.IframeHosts, cfg.Site.Timezone, r.hexo, r.hugo, renderVersion)
 	return r
 }
 
@@ -419,44 +421,27 @@ func (r *Runner) ingest(src *config.Source, feedTitle string, items []parse.Item
 	if len(changed) == 0 {
 		return nil
 	}
+	posts := r.renderAll(changed)
 	if err := r.st.PutItems(changed); err != nil {
 		return err
 	}
-	written, err := r.writeItems(changed)
+	written, err := r.writePosts(changed, posts)
 	res.Written += written
 	return err
 }
 
-// writeItems renders and writes the posts of items, then marks them written.
-func (r *Runner) writeItems(items []store.Item) (int, error) {
-	written := 0
-	ids := make([]string, 0, len(items))
-	for i := range items {
-		p := r.Render(&items[i])
-		if r.hexo.Dir != "" {
-			ok, err := hexo.Write(p, r.hexo)
-			if err != nil {
-				return written, fmt.Errorf("post %s: %w", p.ID, err)
-			}
-			if ok {
-				written++
-			}
-		}
-		ids = append(ids, items[i].ID)
-	}
-	return written, r.st.MarkWritten(ids)
-}
-
 // finishPending writes the posts a killed run stored but did not write.
 func (r *Runner) finishPending() error {
-	if r.hexo.Dir != "" {
-		output.RemoveTemp(r.hexo.Dir)
-	}
+	r.removeTemp()
 	items, err := r.st.PendingItems()
 	if err != nil || len(items) == 0 {
 		return err
 	}
-	_, err = r.writeItems(items)
+	posts := r.renderAll(items)
+	if err := r.st.PutItems(items); err != nil {
+		return err
+	}
+	_, err = r.writePosts(items, posts)
 	return err
 }
 

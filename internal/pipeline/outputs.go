@@ -1,0 +1,74 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/feedpost/feedpost/internal/output"
+	"github.com/feedpost/feedpost/internal/output/hexo"
+	"github.com/feedpost/feedpost/internal/output/hugo"
+	"github.com/feedpost/feedpost/internal/post"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// renderAll renders items and keeps each rendered post in the item, so that
+// whole-site outputs can be built from the store without rendering again.
+func (r *Runner) renderAll(items []store.Item) []post.Post {
+	posts := make([]post.Post, len(items))
+	for i := range items {
+		posts[i] = r.Render(&items[i])
+		items[i].Rendered, _ = json.Marshal(&posts[i]) // a Post always marshals
+		items[i].Pending = true
+	}
+	return posts
+}
+
+// writePosts writes the per-post files (Hexo, Hugo) of items, then marks the
+// items written. It returns how many files changed.
+func (r *Runner) writePosts(items []store.Item, posts []post.Post) (int, error) {
+	written := 0
+	ids := make([]string, 0, len(items))
+	for i, p := range posts {
+		n, err := r.writePost(p)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		ids = append(ids, items[i].ID)
+	}
+	return written, r.st.MarkWritten(ids)
+}
+
+// writePost writes p to every per-post output and returns how many files
+// changed.
+func (r *Runner) writePost(p post.Post) (int, error) {
+	n := 0
+	if r.hexo.Dir != "" {
+		ok, err := hexo.Write(p, r.hexo)
+		if err != nil {
+			return n, fmt.Errorf("post %s: hexo: %w", p.ID, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	if r.hugo.Dir != "" {
+		ok, err := hugo.Write(p, r.hugo)
+		if err != nil {
+			return n, fmt.Errorf("post %s: hugo: %w", p.ID, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// removeTemp deletes temp files a killed run may have left in the outputs.
+func (r *Runner) removeTemp() {
+	for _, dir := range []string{r.hexo.Dir, r.hugo.Dir} {
+		if dir != "" {
+			output.RemoveTemp(dir)
+		}
+	}
+}
