@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+
+	"github.com/feedpost/feedpost/internal/output/site"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -24,6 +26,11 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		sum.PostsWritten += n
 		return err
 	})
+	if err == nil {
+		var st site.Stats
+		st, err = r.BuildSite(ctx)
+		sum.PagesWritten = st.Written
+	}
 	sum.DurationMS = r.now().Sub(start).Milliseconds()
 	return sum, err
 }

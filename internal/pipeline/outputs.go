@@ -1,12 +1,14 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/output/hugo"
+	"github.com/feedpost/feedpost/internal/output/site"
 	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
 )
@@ -71,4 +73,39 @@ func (r *Runner) removeTemp() {
 			output.RemoveTemp(dir)
 		}
 	}
+}
+
+// BuildSite rebuilds the built-in site from the posts kept in the store
+// (no re-rendering: each item holds its last rendered post). Only pages whose
+// bytes change are written. It is a no-op when site.dir is "".
+func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
+	if r.cfg.Site.Dir == "" {
+		return site.Stats{}, nil
+	}
+	var posts []post.Post
+	err := r.st.EachItem(func(it store.Item) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var p post.Post
+		if len(it.Rendered) == 0 || json.Unmarshal(it.Rendered, &p) != nil {
+			p = r.Render(&it) // stored before rendered posts were kept
+		}
+		posts = append(posts, p)
+		return nil
+	})
+	if err != nil {
+		return site.Stats{}, err
+	}
+	st, err := site.Build(posts, r.siteOptions())
+	if err != nil {
+		return st, fmt.Errorf("site %s: %w", r.cfg.Site.Dir, err)
+	}
+	return st, nil
+}
+
+func (r *Runner) siteOptions() site.Options {
+	c := r.cfg.Site
+	return site.Options{Dir: c.Dir, Title: c.Title, URL: c.URL, Language: c.Language, PerPage: c.PerPage,
+		Templates: c.Templates, Location: c.Location}
 }

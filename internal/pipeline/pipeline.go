@@ -54,6 +54,7 @@ type Summary struct {
 	Sources      []SourceResult `json:"sources"`
 	PostsWritten int            `json:"posts_written"`
 	PostsTotal   int            `json:"posts_total"`
+	PagesWritten int            `json:"pages_written"` // built-in site files written
 	DurationMS   int64          `json:"duration_ms"`
 }
 
@@ -190,6 +191,13 @@ feed:
 		return sum, err
 	}
 	sum.PostsTotal = total
+	if ctx.Err() == nil {
+		st, err := r.BuildSite(ctx)
+		sum.PagesWritten = st.Written
+		if err != nil {
+			return sum, err
+		}
+	}
 	sum.DurationMS = r.now().Sub(start).Milliseconds()
 	return sum, ctx.Err()
 }
