@@ -16,8 +16,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/mediaproxy"
 	"github.com/feedpost/feedpost/internal/pipeline"
 	"github.com/feedpost/feedpost/internal/report"
+	"github.com/feedpost/feedpost/internal/serve"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -88,6 +90,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 			Args:  cobra.NoArgs,
 			RunE:  func(c *cobra.Command, _ []string) error { return check(c, &f) },
 		},
+		serveCommand(&f),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -148,6 +151,13 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 	stderr := c.ErrOrStderr()
 	var prog *report.Progress
 	opt := pipeline.Options{}
+	if cfg.Images.Proxy == "builtin" {
+		secret, err := mediaproxy.LoadSecret(cfg.Secret, serve.SecretFile(cfg))
+		if err != nil {
+			return &exitError{exitUsage, err}
+		}
+		opt.ProxyURL = serve.BuiltinProxyURL(cfg, secret)
+	}
 	if !f.quiet && !f.json {
 		prog = report.NewProgress(stderr, isTerminal(stderr))
 		opt.Progress = prog

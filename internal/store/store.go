@@ -151,6 +151,9 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// Ping checks that the database answers (for health checks).
+func (s *Store) Ping() error { return s.r.Ping() }
+
 // IntegrityCheck verifies the database file; it returns nil only when SQLite
 // reports "ok".
 func (s *Store) IntegrityCheck() error {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/feedpost/feedpost/internal/serve"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// serveCommand is `feedpost serve`: the daemon. SIGINT and SIGTERM are a
+// normal stop (exit 0) after in-flight requests and writes finish.
+func serveCommand(f *flags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Daemon: refresh sources on their interval; serve the site, the image proxy, /healthz and /metrics",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(f)
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cfg.Store)
+			if err != nil {
+				return &exitError{exitUsage, err}
+			}
+			defer st.Close()
+			level := slog.LevelInfo
+			if f.quiet {
+				level = slog.LevelWarn
+			}
+			var handler slog.Handler = slog.NewTextHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level})
+			if f.json {
+				handler = slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level})
+			}
+			srv, err := serve.New(cfg, st, serve.Options{Addr: f.addr, Logger: slog.New(handler)})
+			if err != nil {
+				return &exitError{exitUsage, err}
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if err := srv.Run(ctx); err != nil {
+				return &exitError{exitFailed, err}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "listen address")
+	return cmd
+}
