@@ -129,6 +129,8 @@ func plainSafe(s string) bool {
 // rest would be read as Markdown (indented lines turning into code blocks), so
 // blank lines are removed: outside <pre> they are only white space; inside
 // <pre> the line breaks are written as &#10;, which renders the same.
+// Runs of three backticks or tildes are broken with an entity, because
+// Hexo turns them into code blocks wherever they stand.
 // With escapeBraces, { and } become &#123; and &#125; (SPEC §3 step 6), so
 // Nunjucks (Hexo) and shortcodes (Hugo) never see {{, {% or {#.
 func HTMLBlock(body string, escapeBraces bool) string {
@@ -162,6 +164,15 @@ func HTMLBlock(body string, escapeBraces bool) string {
 		case ' ', '\t':
 			if lineStart && inPre == 0 {
 				continue // leading indentation means nothing in HTML but code in Markdown
+			}
+		case '`', '~':
+			// Hexo's backtick_code_block filter turns ``` and ~~~ fences
+			// into code blocks before any Markdown parsing, even inside
+			// HTML; no run of three may survive.
+			if i+2 < len(body) && body[i+1] == c && body[i+2] == c {
+				fmt.Fprintf(&b, "&#%d;", c)
+				lineStart = false
+				continue
 			}
 		case '{':
 			if escapeBraces {

@@ -50,6 +50,8 @@ func TestHTMLBlock(t *testing.T) {
 		{"pre keeps breaks", "<pre>x\n\n  y</pre>", "<div>\n<pre>x&#10;&#10;  y</pre>\n</div>\n", false},
 		{"braces", "<p>{{ a }} {% b %} {#c#}</p>", "<div>\n<p>&#123;&#123; a &#125;&#125; &#123;% b %&#125; &#123;#c#&#125;</p>\n</div>\n", true},
 		{"braces kept", "<p>{x}</p>", "<div>\n<p>{x}</p>\n</div>\n", false},
+		{"fences broken", "<p>a\n```js\nx\n```\n~~~</p>", "<div>\n<p>a\n&#96;``js\nx\n&#96;``\n&#126;~~</p>\n</div>\n", false},
+		{"short runs kept", "<p>`a` ~b~ ``c``</p>", "<div>\n<p>`a` ~b~ ``c``</p>\n</div>\n", false},
 		{"preface not pre", "<prefix>\n\n</prefix>", "<div>\n<prefix>\n</prefix>\n</div>\n", false},
 	}
 	for _, c := range cases {
