@@ -91,6 +91,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 			RunE:  func(c *cobra.Command, _ []string) error { return check(c, &f) },
 		},
 		serveCommand(&f),
+		pruneCommand(&f),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -98,6 +99,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 			Run:   func(c *cobra.Command, _ []string) { fmt.Fprintln(c.OutOrStdout(), "feedpost", version) },
 		},
 	)
+	root.AddCommand(opmlCommands(&f)...)
 	err := root.Execute()
 	if err == nil {
 		return exitOK

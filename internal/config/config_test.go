@@ -295,14 +295,37 @@ func TestSourceURLs(t *testing.T) {
 		{"feeds/a.xml", "/srv/news/feeds/a.xml"},
 		{"./a.xml", "/srv/news/a.xml"},
 		{"/abs/a.xml", "/abs/a.xml"},
-		// Route recognition of RSSHub URLs is a later feature: such a URL stays a URL.
-		{"https://rsshub.app/qutoutiao/category/1", "https://rsshub.app/qutoutiao/category/1"},
 	}
 	for _, tt := range tests {
 		c := mustParse(t, "rsshub: https://rsshub.app\nsources: [{url: '"+tt.url+"'}]")
 		s := c.Sources[0]
 		if s.FetchURL != tt.fetch || s.Key != tt.url || s.URL != tt.url || s.IsRoute() {
 			t.Errorf("url %q: FetchURL %q Key %q URL %q route %q; want FetchURL %q", tt.url, s.FetchURL, s.Key, s.URL, s.Route, tt.fetch)
+		}
+	}
+}
+
+// TestRSSHubURLs: a url: on a configured RSSHub instance or on rsshub.app is
+// recognised as a route, fetched through the first instance; its key stays
+// the URL as written.
+func TestRSSHubURLs(t *testing.T) {
+	tests := []struct {
+		rsshub, url, route, fetch string
+	}{
+		{"https://rsshub.app", "https://rsshub.app/qutoutiao/category/1", "/qutoutiao/category/1", "https://rsshub.app/qutoutiao/category/1"},
+		{"[https://hub.example.com, https://rsshub.app]", "https://rsshub.app/36kr/news?limit=10&mode=fulltext", "/36kr/news?limit=10&mode=fulltext", "https://hub.example.com/36kr/news?limit=10&mode=fulltext"},
+		{"[https://one.example, https://two.example/hub]", "http://two.example/hub/zhihu/hot", "/zhihu/hot", "https://one.example/zhihu/hot"},
+		// no rsshub: configured: a rsshub.app URL is still a route, fetched where it points
+		{"~", "https://rsshub.app/qutoutiao/category/1", "/qutoutiao/category/1", "https://rsshub.app/qutoutiao/category/1"},
+		// not an instance: a plain URL
+		{"https://hub.example.com", "https://example.com/qutoutiao/category/1", "", "https://example.com/qutoutiao/category/1"},
+		{"https://hub.example.com", "https://hub.example.com/", "", "https://hub.example.com/"},
+	}
+	for _, tt := range tests {
+		c := mustParse(t, "rsshub: "+tt.rsshub+"\nsources: [{url: '"+tt.url+"', category: auto}]")
+		s := c.Sources[0]
+		if s.Route != tt.route || s.FetchURL != tt.fetch || s.Key != tt.url || s.URL != tt.url || s.IsRoute() != (tt.route != "") || !s.CategoryAuto {
+			t.Errorf("rsshub %s url %s: Route %q FetchURL %q Key %q URL %q; want Route %q FetchURL %q", tt.rsshub, tt.url, s.Route, s.FetchURL, s.Key, s.URL, tt.route, tt.fetch)
 		}
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/feedpost/feedpost/internal/rsshub"
 )
 
 // Version is feedpost's version, used in the default User-Agent. main may set
@@ -871,6 +873,16 @@ func (p *parser) source(n *yaml.Node, path string, c *Config) Source {
 			s.Key = s.URL
 		}
 		s.FetchURL = p.fetchURL(m["url"], path+".url", s.URL)
+		// A full RSSHub URL (on a configured instance or rsshub.app) is a
+		// route: it then gets the instance list, the access key and
+		// `category: auto` like a `route:`. Key stays the URL as written, so
+		// post ids do not change.
+		if route, ok := rsshub.RouteOf(s.URL, c.RSSHub); ok && p.err == nil {
+			s.Route = route
+			if len(c.RSSHub) > 0 {
+				s.FetchURL = c.RSSHub[0] + route
+			}
+		}
 	} else {
 		if s.Key == "" {
 			s.Key = route

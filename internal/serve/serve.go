@@ -309,6 +309,11 @@ func (s *Server) observe(r pipeline.SourceResult) {
 }
 
 func (s *Server) rebuild(ctx context.Context) {
+	if pruned, err := s.runner.Prune(ctx, false); err != nil {
+		s.log.Error("retention failed", "error", err)
+	} else if len(pruned) > 0 {
+		s.log.Info("retention removed posts", "count", len(pruned))
+	}
 	st, err := s.runner.BuildSite(ctx)
 	s.mu.Lock()
 	s.lastCycle = time.Now()

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/feedpost/feedpost/internal/pipeline"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// pruneCommand is `feedpost prune [--dry-run]`: apply `keep:` now.
+func pruneCommand(f *flags) *cobra.Command {
+	var dry bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove the posts beyond the `keep:` limits (run and serve do it after each cycle)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(f)
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cfg.Store)
+			if err != nil {
+				return &exitError{exitUsage, err}
+			}
+			defer st.Close()
+			r := pipeline.New(cfg, st, pipeline.Options{})
+			pruned, err := r.Prune(c.Context(), dry)
+			if err != nil {
+				return &exitError{exitFailed, err}
+			}
+			if !dry && len(pruned) > 0 {
+				if _, err := r.BuildSite(c.Context()); err != nil {
+					return &exitError{exitFailed, err}
+				}
+			}
+			out := c.OutOrStdout()
+			if f.json {
+				return json.NewEncoder(out).Encode(map[string]any{"dry_run": dry, "pruned": pruned})
+			}
+			verb := "removed"
+			if dry {
+				verb = "would remove"
+			}
+			for _, p := range pruned {
+				fmt.Fprintf(out, "%s  %s  %s  %s\n", p.ID, p.Date.Format("2006-01-02"), p.Source, p.Title)
+			}
+			if !f.quiet {
+				fmt.Fprintf(c.ErrOrStderr(), "%s %d posts\n", verb, len(pruned))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "only list what would be removed")
+	return cmd
+}
