@@ -1,0 +1,347 @@
+package hexo_test
+
+import (
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/output/hexo"
+	"github.com/feedpost/feedpost/internal/pipeline"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// repoRoot is the checkout root, three folders above this package.
+var repoRoot = filepath.Join("..", "..", "..")
+
+// TestHexoRendersExamplePosts proves that the posts feedpost writes really
+// render in Hexo 8 (testdata/hexo-site: hexo, hexo-renderer-marked,
+// hexo-renderer-ejs, the index/category/archive generators and the landscape
+// theme, pinned in its package.json). It runs the bundled example
+// (examples/feedpost.yaml) through the pipeline, adds trickyPosts written
+// with hexo.Write, runs `hexo generate` on a UTC clock, as CI does, and
+// checks every post's page: Hexo exits 0 even when it drops a post with bad
+// front matter, and turns an unquoted `a: b` category into "[object Object]"
+// without a word, so the test reads the log and the pages instead of
+// trusting the exit code.
+func TestHexoRendersExamplePosts(t *testing.T) {
+	siteSrc := filepath.Join(repoRoot, "testdata", "hexo-site")
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH; install Node.js 20.19+ and run `cd testdata/hexo-site && npm install` (or bash .ci/run)")
+	}
+	hexoBin := filepath.Join(siteSrc, "node_modules", "hexo", "bin", "hexo")
+	if _, err := os.Stat(hexoBin); err != nil {
+		t.Skip("testdata/hexo-site/node_modules is not installed; run `cd testdata/hexo-site && npm install` (or bash .ci/run)")
+	}
+
+	work := t.TempDir()
+	examples := filepath.Join(work, "examples")
+	copyTree(t, filepath.Join(repoRoot, "examples"), examples, "out")
+	cfg, err := config.Load(filepath.Join(examples, "feedpost.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Site.Dir, cfg.Hugo.Dir = "", "" // only the Hexo posts are under test here
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sum, err := pipeline.New(cfg, st, pipeline.Options{}).Run(t.Context())
+	if err != nil {
+		t.Fatalf("run the example: %v", err)
+	}
+	for _, r := range sum.Sources {
+		if r.Status == pipeline.StatusFailed {
+			t.Errorf("example source %s failed: %s", r.Name, r.Error)
+		}
+	}
+	examplePosts, _ := filepath.Glob(filepath.Join(cfg.Hexo.Dir, "*.md"))
+	if len(examplePosts) == 0 || len(examplePosts) != sum.PostsTotal {
+		t.Fatalf("the example wrote %d post files for %d posts", len(examplePosts), sum.PostsTotal)
+	}
+
+	site := filepath.Join(work, "site")
+	copyTree(t, siteSrc, site, "node_modules", "public", "db.json", "source")
+	abs, err := filepath.Abs(filepath.Join(siteSrc, "node_modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(abs, filepath.Join(site, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	postsDir := filepath.Join(site, "source", "_posts")
+	copyTree(t, cfg.Hexo.Dir, postsDir)
+	opt := hexo.Options{Dir: postsDir, CoverKeys: cfg.Hexo.CoverKeys, Comments: cfg.Hexo.Comments, EscapeBraces: true}
+	tricky := map[string]string{} // id → title
+	for _, p := range trickyPosts() {
+		if _, err := hexo.Write(p, opt); err != nil {
+			t.Fatal(err)
+		}
+		tricky[p.ID] = p.Title
+	}
+
+	start := time.Now()
+	cmd := exec.CommandContext(t.Context(), node, filepath.Join("node_modules", "hexo", "bin", "hexo"), "generate")
+	cmd.Dir = site
+	cmd.Env = append(os.Environ(), "TZ=UTC", "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	hexoLog := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), "")
+	t.Logf("hexo generate took %v", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("hexo generate: %v\n%s", err, hexoLog)
+	}
+	if bad := regexp.MustCompile(`(?m)^\s*(WARN|ERROR|FATAL)\b.*$`).FindAllString(hexoLog, -1); len(bad) > 0 {
+		quiet := regexp.MustCompile(`(?m)^INFO  Generated: .*\n`).ReplaceAllString(hexoLog, "")
+		t.Errorf("hexo complained:\n%s\nlog without the Generated lines:\n%s", strings.Join(bad, "\n"), quiet)
+	}
+
+	public := filepath.Join(site, "public")
+	files, _ := filepath.Glob(filepath.Join(postsDir, "*.md"))
+	var want, got []string
+	for _, f := range files {
+		want = append(want, strings.TrimSuffix(filepath.Base(f), ".md"))
+	}
+	pages, err := os.ReadDir(filepath.Join(public, "posts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range pages {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(want, got) {
+		t.Errorf("%d posts but %d post pages; missing %v, unexpected %v",
+			len(want), len(got), minus(want, got), minus(got, want))
+	}
+
+	c := &checker{public: public, categoryTitles: map[string]string{}}
+	templated := 0
+	for _, f := range files {
+		id := strings.TrimSuffix(filepath.Base(f), ".md")
+		name := "example/" + id
+		if title, ok := tricky[id]; ok {
+			name = "tricky/" + title
+		}
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(c.checkPost(t, f, id), "{{ 模板 }}") {
+				templated++
+			}
+		})
+	}
+	// examples/feeds/tech-rss.xml has an item whose body shows `{{ 模板 }}`
+	// in <code>: Nunjucks must not have run it.
+	if templated == 0 {
+		t.Errorf("no example post page shows the text {{ 模板 }} of examples/feeds/tech-rss.xml")
+	}
+	// Chinese names are their own slugs, and subcategories nest under their
+	// parents: every level of every example path has its page.
+	for _, f := range examplePosts {
+		fm := readPost(t, f)
+		for i := range fm.Categories {
+			if !plainName.MatchString(fm.Categories[i]) {
+				break
+			}
+			p := filepath.Join(append([]string{public, "categories"}, fm.Categories[:i+1]...)...)
+			if _, err := os.Stat(filepath.Join(p, "index.html")); err != nil {
+				t.Errorf("category page of %v: %v", fm.Categories[:i+1], err)
+			}
+		}
+	}
+	// `a: b` is a string category (hexo-util's slugize makes it a-b), not an
+	// object ("[object Object]", slug object-Object).
+	if got := c.categoryTitle(t, "/categories/边界/a-b/"); !strings.Contains(got, ": a: b | ") {
+		t.Errorf("category page of `a: b` has title %q", got)
+	}
+	filepath.WalkDir(filepath.Join(public, "categories"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "object-Object" {
+			t.Errorf("hexo made an object category: %s", p)
+		}
+		return err
+	})
+}
+
+var plainName = regexp.MustCompile(`^[\p{L}\p{N}]+$`)
+
+type checker struct {
+	public         string
+	categoryTitles map[string]string // category page path → its <title>
+}
+
+// checkPost checks the page of one post file against its front matter and
+// body, and returns the text of the rendered article body.
+func (c *checker) checkPost(t *testing.T, file, id string) string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, body, err := splitPost(data)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	doc := c.page(t, "/posts/"+id+"/")
+	if doc == nil {
+		return ""
+	}
+	art := doc.Find("article.article-type-post")
+	if art.Length() != 1 {
+		t.Fatalf("page of %q has %d post articles, want 1", fm.Title, art.Length())
+	}
+
+	if got := strings.TrimSpace(art.Find("h1.article-title").Text()); got != fm.Title {
+		t.Errorf("h1 is %q, want the title %q", got, fm.Title)
+	}
+	if got := doc.Find("title").Text(); !strings.HasPrefix(got, fm.Title+" | ") {
+		t.Errorf("<title> is %q, want the title %q first", got, fm.Title)
+	}
+
+	date, err := time.Parse(time.RFC3339, fm.Date)
+	if err != nil {
+		t.Errorf("front matter date %q: %v", fm.Date, err)
+	}
+	dt, _ := art.Find("time.dt-published").Attr("datetime")
+	if rendered, err := time.Parse(time.RFC3339, dt); err != nil || !rendered.Equal(date) {
+		t.Errorf("page date is %q, want the instant of %q (%v)", dt, fm.Date, date.UTC())
+	}
+
+	var names []string
+	art.Find("a.article-category-link").Each(func(_ int, a *goquery.Selection) {
+		names = append(names, a.Text())
+		href, _ := a.Attr("href")
+		if title := c.categoryTitle(t, href); !strings.Contains(title, ": "+a.Text()+" | ") {
+			t.Errorf("category page %s has title %q, want it to name %q", href, title, a.Text())
+		}
+	})
+	if !slices.Equal(names, fm.Categories) {
+		t.Errorf("category links %q, want the path %q", names, fm.Categories)
+	}
+
+	// The body is one raw HTML block: marked must pass it through and
+	// Nunjucks must not touch it, so its text, its <pre> text (line breaks
+	// and indentation) and its images come out as written.
+	src, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := art.Find(".article-entry")
+	if got, want := strings.Join(strings.Fields(entry.Text()), " "), strings.Join(strings.Fields(src.Text()), " "); got != want {
+		t.Errorf("article text differs from the post body\n got: %s\nwant: %s", got, want)
+	}
+	texts := func(s *goquery.Selection) []string {
+		return s.Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	}
+	if got, want := texts(entry.Find("pre")), texts(src.Find("pre")); !slices.Equal(got, want) {
+		t.Errorf("<pre> text differs\n got: %q\nwant: %q", got, want)
+	}
+	srcs := func(s *goquery.Selection) []string {
+		return s.Map(func(_ int, s *goquery.Selection) string { v, _ := s.Attr("src"); return v })
+	}
+	if got, want := srcs(entry.Find("img")), srcs(src.Find("img")); !slices.Equal(got, want) {
+		t.Errorf("image sources differ\n got: %q\nwant: %q", got, want)
+	}
+	if got, want := entry.Find("p").Length(), src.Find("p").Length(); got != want {
+		t.Errorf("%d paragraphs, the post body has %d", got, want)
+	}
+	return entry.Text()
+}
+
+// page parses the generated page at the site path p ("/posts/x/").
+func (c *checker) page(t *testing.T, p string) *goquery.Document {
+	t.Helper()
+	unescaped, err := url.PathUnescape(p)
+	if err != nil {
+		t.Errorf("page link %q: %v", p, err)
+		return nil
+	}
+	f, err := os.Open(filepath.Join(c.public, filepath.FromSlash(unescaped), "index.html"))
+	if err != nil {
+		t.Errorf("no page for %s: %v", unescaped, err)
+		return nil
+	}
+	defer f.Close()
+	doc, err := goquery.NewDocumentFromReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// categoryTitle returns the <title> of the category page at href.
+func (c *checker) categoryTitle(t *testing.T, href string) string {
+	t.Helper()
+	if title, ok := c.categoryTitles[href]; ok {
+		return title
+	}
+	var title string
+	if doc := c.page(t, href); doc != nil {
+		title = doc.Find("title").Text()
+	}
+	c.categoryTitles[href] = title
+	return title
+}
+
+func readPost(t *testing.T, file string) frontMatter {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, _, err := splitPost(data)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return fm
+}
+
+// copyTree copies the regular files under src to dst, leaving out the
+// top-level entries named in skip.
+func copyTree(t *testing.T, src, dst string, skip ...string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if slices.Contains(skip, rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", src, err)
+	}
+}
+
+// minus returns the elements of a that are not in b.
+func minus(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,217 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/pipeline"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// artifactsDir is where the browser test leaves its screenshots (CI keeps
+// them); FEEDPOST_ARTIFACTS overrides it.
+func artifactsDir(t *testing.T) string {
+	dir := os.Getenv("FEEDPOST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "artifacts")
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// imageServer answers every path with a small PNG whose colour derives from
+// the path, standing in for the example's (fictional, offline) image hosts.
+func imageServer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sum := sha256.Sum256([]byte(r.URL.String()))
+		img := image.NewRGBA(image.Rect(0, 0, 160, 100))
+		for y := 0; y < 100; y++ {
+			for x := 0; x < 160; x++ {
+				img.Set(x, y, color.RGBA{sum[0]/2 + byte(x/2), sum[1]/2 + byte(y), sum[2]/2 + 60, 255})
+			}
+		}
+		w.Header().Set("Content-Type", "image/png")
+		png.Encode(w, img)
+	})
+}
+
+// chrome runs headless Chromium once and returns stdout and the console
+// messages it logged.
+func chrome(t *testing.T, bin string, rules string, args ...string) (string, []string) {
+	t.Helper()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--user-data-dir=" + t.TempDir(), "--enable-logging=stderr", "--v=0", "--ignore-certificate-errors",
+		"--host-resolver-rules=" + rules, "--virtual-time-budget=5000"}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	}
+	var console []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, ":CONSOLE") {
+			console = append(console, line)
+		}
+	}
+	return stdout.String(), console
+}
+
+// TestBrowserShowsExampleSite loads the bundled example's built-in site from
+// `serve` on loopback in headless Chromium: screenshots of the home page at
+// 390 and 1280 px and of a post page, DOM checks for cards, covers and
+// category links, and a console with no message at all.
+func TestBrowserShowsExampleSite(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("chromium not installed (apt-get install chromium; bash .ci/run installs it)")
+	}
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../examples")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(dir, "out"))
+	cfg, err := config.Load(filepath.Join(dir, "feedpost.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := pipeline.New(cfg, st, pipeline.Options{}).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(cfg, st, Options{Listener: ln})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	site := "http://" + ln.Addr().String()
+
+	// Every other host the pages name resolves to local image servers.
+	plain := httptest.NewServer(imageServer())
+	defer plain.Close()
+	tls := httptest.NewTLSServer(imageServer())
+	defer tls.Close()
+	port := func(u string) string { return u[strings.LastIndex(u, ":")+1:] }
+	rules := "MAP *:443 127.0.0.1:" + port(tls.URL) + ", MAP *:80 127.0.0.1:" + port(plain.URL) + ", EXCLUDE 127.0.0.1"
+
+	dom, console := chrome(t, bin, rules, "--dump-dom", site+"/")
+	for _, c := range console {
+		t.Errorf("console: %s", c)
+	}
+	cards := strings.Count(dom, `class="card`)
+	covers := regexp.MustCompile(`<img[^>]+class="cover[^"]*"[^>]+src="([^"]+)"`).FindAllStringSubmatch(dom, -1)
+	if cards < 5 || len(covers) < 5 {
+		t.Errorf("home page: %d cards, %d covers", cards, len(covers))
+	}
+	for _, c := range covers {
+		if !strings.HasPrefix(c[1], "http") && !strings.HasPrefix(c[1], "/") && !strings.HasPrefix(c[1], "data:image/") {
+			t.Errorf("cover src %q", c[1])
+		}
+	}
+	cats := regexp.MustCompile(`<a[^>]+class="cat[^"]*"[^>]+href="([^"]+)"|<a[^>]+href="([^"]+)"[^>]+class="cat[^"]*"`).FindAllStringSubmatch(dom, -1)
+	if len(cats) < 3 {
+		t.Fatalf("home page has %d category links", len(cats))
+	}
+	// Category links lead to pages that exist.
+	for _, c := range cats[:3] {
+		href := c[1] + c[2]
+		if !strings.HasPrefix(href, "http") {
+			href = site + href
+		}
+		resp, err := http.Get(href)
+		if err != nil || resp.StatusCode != 200 {
+			t.Errorf("category link %s: %v %v", href, err, resp)
+		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
+	if !strings.Contains(dom, `name="referrer" content="no-referrer"`) {
+		t.Errorf("home page lacks the no-referrer meta")
+	}
+
+	shots := artifactsDir(t)
+	for _, s := range []struct{ name, size, url string }{
+		{"home-390.png", "390,1400", site + "/"},
+		{"home-1280.png", "1280,1000", site + "/"},
+	} {
+		_, console := chrome(t, bin, rules, "--window-size="+s.size, "--screenshot="+filepath.Join(shots, s.name), s.url)
+		for _, c := range console {
+			t.Errorf("%s console: %s", s.name, c)
+		}
+	}
+	// A post page: the first card's link.
+	m := regexp.MustCompile(`href="(/posts/[0-9a-f]{16}/)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("no post link on the home page")
+	}
+	postDOM, console := chrome(t, bin, rules, "--dump-dom", site+m[1])
+	for _, c := range console {
+		t.Errorf("post console: %s", c)
+	}
+	if !strings.Contains(postDOM, "rel=\"noopener noreferrer\"") || !strings.Contains(postDOM, "<article") {
+		t.Errorf("post page lacks the article or the attribution link")
+	}
+	chrome(t, bin, rules, "--window-size=1280,1400", "--screenshot="+filepath.Join(shots, "post-1280.png"), site+m[1])
+	var n int
+	filepath.WalkDir(shots, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".png") {
+			if info, _ := d.Info(); info != nil && info.Size() > 5000 {
+				n++
+			}
+		}
+		return nil
+	})
+	if n < 3 {
+		t.Errorf("want 3 screenshots in %s, found %d", shots, n)
+	}
+}
