@@ -4,7 +4,6 @@
 package output
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,43 +11,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
-
-// WriteFile writes data to path atomically (temp file in the same folder,
-// fsync, rename) unless the file already holds exactly data. It reports
-// whether it wrote. A reader, or a run killed at any moment, sees either the
-// old file or the new one, never a torn one.
-func WriteFile(path string, data []byte) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return false, err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return false, err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return false, fmt.Errorf("write %s: %w", path, err)
-	}
-	return true, nil
-}
 
 // RemoveTemp deletes temp files that a killed run may have left in dir.
 func RemoveTemp(dir string) {

@@ -12,7 +12,7 @@ import (
 // fetched.
 func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	start := r.now()
-	if err := r.finishPending(); err != nil {
+	if err := r.FinishPending(); err != nil {
 		return nil, err
 	}
 	sum := &Summary{}

@@ -23,6 +23,7 @@ import (
 	"github.com/feedpost/feedpost/internal/output/hugo"
 	"github.com/feedpost/feedpost/internal/parse"
 	"github.com/feedpost/feedpost/internal/post"
+	"github.com/feedpost/feedpost/internal/schedule"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -55,6 +56,7 @@ type Summary struct {
 	PostsWritten int            `json:"posts_written"`
 	PostsTotal   int            `json:"posts_total"`
 	PagesWritten int            `json:"pages_written"` // built-in site files written
+	Pruned       int            `json:"pruned"`        // posts removed by retention
 	DurationMS   int64          `json:"duration_ms"`
 }
 
@@ -85,10 +87,15 @@ type Runner struct {
 	now      func() time.Time
 	progress Progress
 
+	ignoreBackoff bool // fetch backed-off sources too (`run --force`)
+
 	fingerprint string // of the settings that change a rendered post
 
 	mu     sync.Mutex
 	active map[string]bool // sources being fetched right now
+
+	auto     autoCategories // resolved `category: auto` paths
+	dedupeMu sync.Mutex     // held from the cross-source dedupe check until the items are stored
 }
 
 // Options tune a Runner; the zero value is fine.
@@ -97,11 +104,16 @@ type Options struct {
 	Now      func() time.Time    // clock (tests)
 	Client   *fetch.Client       // nil: built from cfg.Fetch
 	ProxyURL func(string) string // overrides the proxy built from cfg.Images (builtin proxy)
+	// IgnoreBackoff fetches sources that are backed off after repeated
+	// failures (for a `--force` flag); by default they are skipped until
+	// their NextFetch.
+	IgnoreBackoff bool
 }
 
 // New prepares a Runner for cfg on st.
 func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
-	r := &Runner{cfg: cfg, st: st, client: opt.Client, now: opt.Now, progress: opt.Progress, active: map[string]bool{}}
+	r := &Runner{cfg: cfg, st: st, client: opt.Client, now: opt.Now, progress: opt.Progress, active: map[string]bool{},
+		ignoreBackoff: opt.IgnoreBackoff}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -146,7 +158,7 @@ const renderVersion = 1
 // return is for the run as a whole (store unusable, context cancelled).
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := r.now()
-	if err := r.finishPending(); err != nil {
+	if err := r.FinishPending(); err != nil {
 		return nil, err
 	}
 	srcs := r.cfg.Sources
@@ -185,6 +197,13 @@ feed:
 		}
 		sum.Sources = append(sum.Sources, results[i])
 		sum.PostsWritten += res.Written
+	}
+	if ctx.Err() == nil {
+		pruned, err := r.Prune(ctx, false)
+		if err != nil {
+			return sum, err
+		}
+		sum.Pruned = len(pruned)
 	}
 	total, err := r.st.CountItems("")
 	if err != nil {
@@ -241,25 +260,31 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 		res.Note = "disabled"
 		return nil
 	}
-	req := fetch.Request{URL: src.FetchURL, Headers: src.Headers}
-	if state.URL == src.FetchURL {
-		req.ETag, req.LastModified = state.ETag, state.LastModified
+	if r.backedOff(state, res) {
+		return nil
 	}
 	fail := func(err error) error {
+		if ctx.Err() != nil {
+			// The run was stopped (SIGINT, serve shutting down): not the
+			// source's fault, so it does not count towards its backoff.
+			return err
+		}
 		state.LastStatus = StatusFailed
 		state.LastError = err.Error()
 		state.Failures++
 		state.LastFetch = r.now()
+		state.NextFetch = schedule.Next(state.LastFetch, src.Interval, 0, 0, state.Failures, src.Key)
 		if serr := r.st.SaveSource(state); serr != nil {
 			return errors.Join(err, serr)
 		}
 		return err
 	}
-	resp, err := r.client.Get(ctx, req)
+	resp, fetched, err := r.get(ctx, src, &state)
 	if err != nil {
 		return fail(err)
 	}
-	state.URL = src.FetchURL
+	state.URL = fetched
+	r.resolveCategory(ctx, src, &state, fetched)
 	state.LastFetch = r.now()
 	state.Failures = 0
 	state.LastError = ""
@@ -267,6 +292,7 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 		res.Status = StatusUnchanged
 		res.Unchanged = lastItems(state)
 		state.LastStatus = StatusUnchanged
+		state.NextFetch = schedule.Next(state.LastFetch, src.Interval, storedTTL(state), resp.MaxAge, 0, src.Key)
 		return r.st.SaveSource(state)
 	}
 	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
@@ -278,10 +304,15 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 	}
 	state.ETag, state.LastModified = resp.ETag, resp.LastModified
 	state.FeedTitle, state.FeedLink = feed.Title, feed.Link
+	setTTL(&state, feed.TTL)
+	state.NextFetch = schedule.Next(state.LastFetch, src.Interval, feed.TTL, resp.MaxAge, 0, src.Key)
 
+	if len(feed.Items) == 0 { // else it would read as a plain "unchanged"
+		res.Note = joinNote(res.Note, "the feed has no items")
+	}
 	items, dups := r.selectItems(feed.Items, src)
 	res.Duplicates = dups
-	if err := r.ingest(src, feed.Title, items, res); err != nil {
+	if err := r.ingest(ctx, src, feed.Title, items, res); err != nil {
 		return fail(err)
 	}
 	if res.New+res.Updated == 0 {
@@ -377,7 +408,7 @@ func match(f config.Filter, it *parse.Item) bool {
 // into the store first, marked pending, and are marked written only after
 // their files are in place: a run killed in between leaves them pending, and
 // the next run (finishPending) writes them, so no post is ever lost.
-func (r *Runner) ingest(src *config.Source, feedTitle string, items []parse.Item, res *SourceResult) error {
+func (r *Runner) ingest(ctx context.Context, src *config.Source, feedTitle string, items []parse.Item, res *SourceResult) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -423,14 +454,29 @@ func (r *Runner) ingest(src *config.Source, feedTitle string, items []parse.Item
 			Content: it.Content, IsText: it.IsText, Base: it.Base, Author: it.Author,
 			Images: it.Images, Categories: it.Categories,
 			Published: it.Published, Updated: it.Updated, FirstSeen: firstSeen,
-			Hash: h, Pending: true, FeedTitle: feedTitle,
+			Hash: h, Pending: true, FeedTitle: feedTitle, DedupeKey: r.dedupeKey(it),
 		})
 	}
 	if len(changed) == 0 {
 		return nil
 	}
+	if src.Fulltext {
+		note, err := r.addFulltext(ctx, changed, states)
+		if err != nil {
+			return err
+		}
+		res.Note = joinNote(res.Note, note)
+	}
 	posts := r.renderAll(changed)
-	if err := r.st.PutItems(changed); err != nil {
+	// The cross-source dedupe check and the store write happen under one
+	// lock, so two sources fetched at once cannot both keep the same story.
+	r.dedupeMu.Lock()
+	changed, posts, err = r.dropDuplicates(src.Key, changed, posts, states, res)
+	if err == nil && len(changed) > 0 {
+		err = r.st.PutItems(changed)
+	}
+	r.dedupeMu.Unlock()
+	if err != nil || len(changed) == 0 {
 		return err
 	}
 	written, err := r.writePosts(changed, posts)
@@ -438,8 +484,8 @@ func (r *Runner) ingest(src *config.Source, feedTitle string, items []parse.Item
 	return err
 }
 
-// finishPending writes the posts a killed run stored but did not write.
-func (r *Runner) finishPending() error {
+// FinishPending writes the posts a killed run stored but did not write.
+func (r *Runner) FinishPending() error {
 	r.removeTemp()
 	items, err := r.st.PendingItems()
 	if err != nil || len(items) == 0 {
@@ -473,13 +519,12 @@ func (r *Runner) Render(it *store.Item) post.Post {
 	if p.Title == "" {
 		p.Title = content.TitleFromText(raw, 60)
 	}
-	p.SourceName = it.SourceKey
 	p.Author = it.FeedTitle
 	if src != nil {
 		if src.Author != "" {
 			p.Author = src.Author
 		}
-		p.Categories = src.Category
+		p.Categories = r.categoriesOf(src)
 	}
 	if len(p.Categories) == 0 {
 		p.Categories = []string{firstNonEmpty(it.FeedTitle, it.SourceKey)}
@@ -487,6 +532,9 @@ func (r *Runner) Render(it *store.Item) post.Post {
 	if p.Author == "" {
 		p.Author = firstNonEmpty(it.FeedTitle, it.SourceKey)
 	}
+	// Readers know a source by its author or feed title, not by its key
+	// (often a URL).
+	p.SourceName = p.Author
 	p.Cover = content.ProxyImage(content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID), r.copt)
 	loc := r.cfg.Site.Location
 	switch {
@@ -524,7 +572,10 @@ func (r *Runner) hashItem(src *config.Source, feedTitle string, it *parse.Item) 
 			h.Write([]byte(s))
 		}
 	}
-	w(r.fingerprint, feedTitle, src.Author, strings.Join(src.Category, "\x00"))
+	w(r.fingerprint, feedTitle, src.Author, strings.Join(r.categoriesOf(src), "\x00"))
+	if src.Fulltext { // turning fulltext on re-processes the items (and extracts them)
+		w("fulltext")
+	}
 	w(it.GUID, it.Link, it.Title, it.Content, fmt.Sprint(it.IsText), it.Base, it.Author)
 	w(it.Images...)
 	w(it.Categories...)

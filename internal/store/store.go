@@ -111,6 +111,10 @@ func Open(path string) (*Store, error) {
 	if s.w, err = openPool(path, false, writerConns); err != nil {
 		return nil, err
 	}
+	if err := initFile(s.w); err != nil {
+		_ = s.w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	if err := migrate(s.w); err != nil {
 		_ = s.w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)

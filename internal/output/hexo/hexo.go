@@ -31,6 +31,13 @@ func Write(p post.Post, opt Options) (bool, error) {
 	return output.WriteFile(Path(opt.Dir, p.ID), Render(p, opt))
 }
 
+// File returns p's post file without writing it, for output.WriteFiles,
+// which makes a batch of posts durable with one flush to disk instead of one
+// per post.
+func File(p post.Post, opt Options) output.File {
+	return output.File{Path: Path(opt.Dir, p.ID), Data: Render(p, opt)}
+}
+
 // Remove deletes the file of post id (retention); a missing file is fine.
 func Remove(id string, opt Options) error {
 	err := os.Remove(Path(opt.Dir, id))

@@ -47,17 +47,28 @@ func Path(dir, id string) string { return filepath.Join(dir, id+".md") }
 // changed; a file that already holds the same bytes is left alone (content
 // and mtime), so a run with nothing new does not make Hugo rebuild.
 func Write(p post.Post, opt Options) (written bool, err error) {
-	if opt.Dir == "" {
-		return false, fmt.Errorf("hugo: write post %s: no output folder (hugo.dir) set", p.ID)
+	f, err := File(p, opt)
+	if err != nil {
+		return false, err
 	}
-	if p.ID == "" || strings.ContainsAny(p.ID, `/\`) || p.ID == "." || p.ID == ".." {
-		return false, fmt.Errorf("hugo: write post: invalid id %q", p.ID)
-	}
-	written, err = output.WriteFile(Path(opt.Dir, p.ID), Render(p, opt))
+	written, err = output.WriteFile(f.Path, f.Data)
 	if err != nil {
 		return false, fmt.Errorf("hugo: %w", err)
 	}
 	return written, nil
+}
+
+// File returns p's content file without writing it, for output.WriteFiles,
+// which makes a batch of posts durable with one flush to disk instead of one
+// per post. It fails like Write on a missing folder or an unsafe id.
+func File(p post.Post, opt Options) (output.File, error) {
+	if opt.Dir == "" {
+		return output.File{}, fmt.Errorf("hugo: write post %s: no output folder (hugo.dir) set", p.ID)
+	}
+	if p.ID == "" || strings.ContainsAny(p.ID, `/\`) || p.ID == "." || p.ID == ".." {
+		return output.File{}, fmt.Errorf("hugo: write post: invalid id %q", p.ID)
+	}
+	return output.File{Path: Path(opt.Dir, p.ID), Data: Render(p, opt)}, nil
 }
 
 // Remove deletes the file of post id (retention); a missing file is fine.

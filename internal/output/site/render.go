@@ -1,0 +1,435 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"golang.org/x/net/html"
+)
+
+// templateFiles are the embedded templates, each overridable by a file of
+// the same name in Options.Templates. base.html defines "base" (the layout)
+// and calls "content", which list.html, post.html and categories.html
+// define; card.html defines "card".
+var templateFiles = []string{"base.html", "card.html", "list.html", "post.html", "categories.html"}
+
+// assetFiles are written to assets/ and overridable the same way.
+var assetFiles = []string{"style.css", "site.js", "cover.svg"}
+
+type templates struct {
+	card, list, post, categories *template.Template
+	assets                       map[string][]byte
+}
+
+// readFile returns the override of name from dir when there is one, else
+// the embedded file.
+func readFile(dir, embeddedPath string) ([]byte, error) {
+	if dir != "" {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.Base(embeddedPath)))
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("site: read template override: %w", err)
+		}
+	}
+	return embedded.ReadFile(embeddedPath)
+}
+
+func loadTemplates(dir string) (*templates, error) {
+	if dir != "" {
+		if fi, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("site: templates folder: %w", err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("site: templates folder %s is not a folder", dir)
+		}
+	}
+	src := map[string]string{}
+	for _, name := range templateFiles {
+		b, err := readFile(dir, "templates/"+name)
+		if err != nil {
+			return nil, err
+		}
+		src[name] = string(b)
+	}
+	parse := func(t *template.Template, name string) (*template.Template, error) {
+		t, err := t.New(name).Parse(src[name])
+		if err != nil {
+			return nil, fmt.Errorf("site: parse template %s: %w", name, err)
+		}
+		return t, nil
+	}
+	base, err := parse(template.New(""), "base.html")
+	if err != nil {
+		return nil, err
+	}
+	page := func(name string) (*template.Template, error) {
+		c, err := base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("site: template %s: %w", name, err)
+		}
+		if _, err := parse(c, name); err != nil {
+			return nil, err
+		}
+		t := c.Lookup("base")
+		if t == nil {
+			return nil, fmt.Errorf("site: template base.html does not define \"base\"")
+		}
+		return t, nil
+	}
+	t := &templates{assets: map[string][]byte{}}
+	if t.list, err = page("list.html"); err != nil {
+		return nil, err
+	}
+	if t.post, err = page("post.html"); err != nil {
+		return nil, err
+	}
+	if t.categories, err = page("categories.html"); err != nil {
+		return nil, err
+	}
+	card, err := parse(template.New(""), "card.html")
+	if err != nil {
+		return nil, err
+	}
+	if t.card = card.Lookup("card"); t.card == nil {
+		return nil, fmt.Errorf("site: template card.html does not define \"card\"")
+	}
+	for _, name := range assetFiles {
+		b, err := readFile(dir, "assets/"+name)
+		if err != nil {
+			return nil, err
+		}
+		t.assets[name] = b
+	}
+	return t, nil
+}
+
+// labels are the interface words, Chinese or English by Options.Language.
+type labels struct {
+	Home, Latest, Categories, Sources, Search, NoResults, NoPosts string
+	ReadOriginal, Newer, Older, PrevPage, NextPage, PageOf        string
+	Subscribe, Author, Posts, PoweredBy                           string
+}
+
+var zhLabels = labels{
+	Home: "首页", Latest: "最新", Categories: "全部分类", Sources: "来源", Search: "搜索标题…",
+	NoResults: "没有匹配的文章", NoPosts: "暂无文章",
+	ReadOriginal: "阅读原文", Newer: "较新一篇", Older: "较旧一篇",
+	PrevPage: "上一页", NextPage: "下一页", PageOf: "第 %d / %d 页",
+	Subscribe: "订阅", Author: "作者", Posts: "篇", PoweredBy: "由 feedpost 生成",
+}
+
+var enLabels = labels{
+	Home: "Home", Latest: "Latest", Categories: "All categories", Sources: "Sources", Search: "Search titles…",
+	NoResults: "No matching posts", NoPosts: "No posts yet",
+	ReadOriginal: "Read the original", Newer: "Newer", Older: "Older",
+	PrevPage: "Previous", NextPage: "Next", PageOf: "Page %d of %d",
+	Subscribe: "Subscribe", Author: "Author", Posts: "posts", PoweredBy: "Built with feedpost",
+}
+
+func labelsFor(lang string) *labels {
+	if strings.HasPrefix(strings.ToLower(lang), "zh") {
+		return &zhLabels
+	}
+	return &enLabels
+}
+
+// link is a named href.
+type link struct {
+	Name  string
+	Href  string
+	Count int
+}
+
+// feedLink is an output feed: Name is the format ("RSS"), Title names the
+// site or category too, for <link rel="alternate" title>.
+type feedLink struct{ Type, Name, Title, Href string }
+
+// siteView is what every page shares.
+type siteView struct {
+	Title, Lang, Root    string
+	Home, CategoriesHref string
+	CSS, JS, SearchIndex string
+	FallbackCover        template.URL
+	Head, Header, Footer template.HTML // rendered once from site-head, site-header, site-footer
+	T                    *labels
+	Nav                  []link
+	Feeds                []feedLink
+}
+
+type pagerLink struct {
+	N       int
+	Href    string
+	Current bool
+	Gap     bool
+}
+
+type pager struct {
+	Prev, Next    string
+	Number, Total int
+	Pages         []pagerLink
+}
+
+// postView is one post as card.html and post.html see it; hrefs are
+// root-relative and path-escaped.
+type postView struct {
+	Title, Href, ISO, Display, Author, Link string
+	Cover                                   template.URL
+	Body                                    template.HTML
+	Source                                  link
+	Cats                                    []link
+	Newer, Older                            *link
+}
+
+type treeItem struct {
+	link
+	Children []*treeItem
+}
+
+// page is the data of every template; each kind fills its part.
+type page struct {
+	Site        *siteView
+	Kind        string // home, category, source, post, categories
+	Title       string // <title>
+	Heading     string
+	Canonical   string
+	Description string
+	Image       template.URL
+	Feeds       []feedLink // a category's own feeds (the site's are in Site.Feeds and Site.Head)
+	Crumbs      []link
+	Children    []link
+	Cards       template.HTML // the listing's cards, each rendered once by card.html, joined
+	Pager       *pager
+	Post        *postView
+	Tree        []*treeItem
+	Sources     []link
+}
+
+func (b *builder) siteView() *siteView {
+	t := b.tpl
+	ver := func(name string) string {
+		sum := sha256.Sum256(t.assets[name])
+		return b.path("assets/"+name) + "?v=" + hex.EncodeToString(sum[:4])
+	}
+	s := &siteView{
+		Title: b.opt.Title, Lang: b.opt.Language, Root: b.root,
+		Home: b.root, CategoriesHref: b.path("categories/"),
+		CSS: ver("style.css"), JS: ver("site.js"), SearchIndex: b.path("search.json"),
+		T: b.labels,
+	}
+	s.FallbackCover = safeImage(b.opt.DefaultCover)
+	if s.FallbackCover == "" {
+		s.FallbackCover = template.URL(b.path("assets/cover.svg"))
+	}
+	for i, n := range b.top {
+		if i == 8 {
+			break
+		}
+		s.Nav = append(s.Nav, link{Name: n.name, Href: b.path(n.href)})
+	}
+	if b.base != "" {
+		s.Feeds = b.feedLinks("", b.opt.Title)
+	}
+	return s
+}
+
+// renderChrome renders the parts every page shares once, so that 10,000
+// post pages do not each re-run (and re-escape) the header and footer.
+func (b *builder) renderChrome() error {
+	var buf bytes.Buffer
+	for _, part := range []struct {
+		name string
+		dst  *template.HTML
+	}{{"site-head", &b.site.Head}, {"site-header", &b.site.Header}, {"site-footer", &b.site.Footer}} {
+		t := b.tpl.list.Lookup(part.name)
+		if t == nil {
+			return fmt.Errorf("site: template base.html does not define %q", part.name)
+		}
+		buf.Reset()
+		if err := t.Execute(&buf, b.site); err != nil {
+			return fmt.Errorf("site: render %s: %w", part.name, err)
+		}
+		*part.dst = template.HTML(buf.String())
+	}
+	return nil
+}
+
+func (b *builder) feedLinks(rel, title string) []feedLink {
+	return []feedLink{
+		{"application/rss+xml", "RSS", title + " (RSS)", b.abs(rel + "feed.xml")},
+		{"application/atom+xml", "Atom", title + " (Atom)", b.abs(rel + "atom.xml")},
+		{"application/feed+json", "JSON Feed", title + " (JSON Feed)", b.abs(rel + "feed.json")},
+	}
+}
+
+// safeImage admits the image URLs a page may load: http(s), relative and
+// root-relative URLs, and data: URLs of image types. html/template would
+// replace a data: URL in src with #ZgotmplZ, so an admitted one is typed.
+func safeImage(s string) template.URL {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	low := strings.ToLower(s)
+	if strings.HasPrefix(low, "data:") {
+		if strings.HasPrefix(low, "data:image/") && !strings.ContainsAny(s, "\"'<>") {
+			return template.URL(s)
+		}
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return template.URL(s)
+}
+
+func (b *builder) catLinks(e *entry) []link {
+	out := make([]link, len(e.cats))
+	for i, n := range e.cats {
+		out[i] = link{Name: n.name, Href: b.path(n.href)}
+	}
+	return out
+}
+
+func (b *builder) postView(i int) *postView {
+	e := b.entries[i]
+	p := e.p
+	v := &postView{
+		Title: p.Title, Href: b.path(e.href), ISO: isoDate(e.date), Display: displayDate(e.date),
+		Link: p.Link, Cover: b.cover(p.Cover), Body: template.HTML(p.Body),
+		Source: link{Name: e.src.name, Href: b.path(e.src.href)}, Cats: b.catLinks(e),
+	}
+	if p.Author != e.src.name {
+		v.Author = p.Author
+	}
+	if i > 0 {
+		n := b.entries[i-1]
+		v.Newer = &link{Name: n.p.Title, Href: b.path(n.href)}
+	}
+	if i+1 < len(b.entries) {
+		n := b.entries[i+1]
+		v.Older = &link{Name: n.p.Title, Href: b.path(n.href)}
+	}
+	return v
+}
+
+func (b *builder) cover(c string) template.URL {
+	if u := safeImage(c); u != "" {
+		return u
+	}
+	return b.site.FallbackCover
+}
+
+func isoDate(t time.Time) string     { return t.Format(time.RFC3339) }
+func displayDate(t time.Time) string { return t.Format("2006-01-02 15:04") }
+
+// renderCards renders each post's card once (reused by every listing that
+// shows it) and its description, on all cores.
+func (b *builder) renderCards() error {
+	return parallel(len(b.entries), func(i int, buf *bytes.Buffer) error {
+		e := b.entries[i]
+		v := b.postView(i)
+		if err := b.tpl.card.Execute(buf, v); err != nil {
+			return fmt.Errorf("site: render card of post %s: %w", e.p.ID, err)
+		}
+		e.card = template.HTML(buf.String())
+		e.desc = excerpt(e.p.Body, 140)
+		return nil
+	})
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// parallel runs fn for 0..n-1 on GOMAXPROCS workers, each with a reused
+// buffer (reset before every call), and returns the first error. A panic in
+// fn (a user template, say) becomes an error.
+func parallel(n int, fn func(i int, buf *bytes.Buffer) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var failed atomic.Bool
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := bufPool.Get().(*bytes.Buffer)
+			defer bufPool.Put(buf)
+			defer func() {
+				if r := recover(); r != nil {
+					errs[w] = fmt.Errorf("site: panic while rendering: %v", r)
+					failed.Store(true)
+				}
+			}()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				buf.Reset()
+				if err := fn(i, buf); err != nil {
+					errs[w] = err
+					failed.Store(true)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// blockTags separate words when text is pulled out of HTML.
+var blockTags = map[string]bool{"p": true, "div": true, "br": true, "li": true, "h1": true, "h2": true,
+	"h3": true, "h4": true, "h5": true, "h6": true, "tr": true, "td": true, "blockquote": true, "figcaption": true}
+
+// excerpt is the first n characters of the text of an HTML body, white
+// space folded, for <meta name="description">. It stops reading at n.
+func excerpt(body string, n int) string {
+	z := html.NewTokenizer(strings.NewReader(body))
+	var sb strings.Builder
+	count, space := 0, false
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return sb.String()
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			if blockTags[string(name)] && sb.Len() > 0 {
+				space = true
+			}
+		case html.TextToken:
+			for _, r := range string(z.Text()) {
+				if unicode.IsSpace(r) {
+					space = sb.Len() > 0
+					continue
+				}
+				if count >= n {
+					sb.WriteString("…")
+					return sb.String()
+				}
+				if space {
+					sb.WriteByte(' ')
+					space = false
+				}
+				sb.WriteRune(r)
+				count++
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package output
+
+func umask(m int) int { return 0 }
