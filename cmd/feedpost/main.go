@@ -48,6 +48,7 @@ type flags struct {
 	quiet  bool
 	json   bool
 	addr   string
+	force  bool
 }
 
 func main() {
@@ -71,13 +72,15 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	root.PersistentFlags().BoolVar(&f.json, "json", false, "print the summary as one JSON object on stdout")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitError{exitUsage, err} })
 
+	runCmd := &cobra.Command{
+		Use:   "run",
+		Short: "Fetch every source once, write/refresh posts, build the outputs",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return runCycle(c, &f, false) },
+	}
+	runCmd.Flags().BoolVar(&f.force, "force", false, "also fetch sources that are backed off after repeated failures")
 	root.AddCommand(
-		&cobra.Command{
-			Use:   "run",
-			Short: "Fetch every source once, write/refresh posts, build the outputs",
-			Args:  cobra.NoArgs,
-			RunE:  func(c *cobra.Command, _ []string) error { return runCycle(c, &f, false) },
-		},
+		runCmd,
 		&cobra.Command{
 			Use:   "build",
 			Short: "Rewrite all outputs from the store without fetching",
@@ -152,7 +155,7 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 
 	stderr := c.ErrOrStderr()
 	var prog *report.Progress
-	opt := pipeline.Options{}
+	opt := pipeline.Options{IgnoreBackoff: f.force}
 	if cfg.Images.Proxy == "builtin" {
 		secret, err := mediaproxy.LoadSecret(cfg.Secret, serve.SecretFile(cfg))
 		if err != nil {

@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/schedule"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -22,6 +24,9 @@ type CheckedSource struct {
 	Status   string   `json:"last_status,omitempty"`
 	Failures int      `json:"failures,omitempty"`
 	Error    string   `json:"last_error,omitempty"`
+	// BackedOff is when a source that keeps failing is tried again ("" when
+	// it is not backed off).
+	BackedOff string `json:"backed_off_until,omitempty"`
 }
 
 // Check lists cfg's sources with their resolved URLs and categories, and the
@@ -36,6 +41,9 @@ func Check(cfg *config.Config, states map[string]store.Source) []CheckedSource {
 		}
 		if st, ok := states[s.Key]; ok {
 			c.Status, c.Failures, c.Error = st.LastStatus, st.Failures, st.LastError
+			if schedule.Backoff(st.Failures) && st.NextFetch.After(time.Now()) {
+				c.BackedOff = st.NextFetch.In(cfg.Site.Location).Format(time.RFC3339)
+			}
 		}
 		out = append(out, c)
 	}
@@ -58,6 +66,9 @@ func CheckTable(w io.Writer, cfg *config.Config, list []CheckedSource) {
 		}
 		if c.Failures > 0 {
 			last = fmt.Sprintf("%s (%d failures: %s)", last, c.Failures, c.Error)
+		}
+		if c.BackedOff != "" {
+			last += "; backed off until " + c.BackedOff
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", c.Key, c.URL, cat, c.Limit, c.Interval, last)
 	}
