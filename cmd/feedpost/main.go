@@ -127,15 +127,25 @@ func loadConfig(f *flags) (*config.Config, error) {
 	return cfg, nil
 }
 
-// runCycle is `run` (fetch) and `build` (from the store only).
-func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
+// openProject loads the config and opens its store; both failures are exit
+// code 2 (nothing written).
+func openProject(f *flags) (*config.Config, *store.Store, error) {
 	cfg, err := loadConfig(f)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	st, err := store.Open(cfg.Store)
 	if err != nil {
-		return &exitError{exitUsage, err}
+		return nil, nil, &exitError{exitUsage, err}
+	}
+	return cfg, st, nil
+}
+
+// runCycle is `run` (fetch) and `build` (from the store only).
+func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
+	cfg, st, err := openProject(f)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
 

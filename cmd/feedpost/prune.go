@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/feedpost/feedpost/internal/pipeline"
-	"github.com/feedpost/feedpost/internal/store"
 )
 
 // pruneCommand is `feedpost prune [--dry-run]`: apply `keep:` now.
@@ -18,13 +17,9 @@ func pruneCommand(f *flags) *cobra.Command {
 		Short: "Remove the posts beyond the `keep:` limits (run and serve do it after each cycle)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(f)
+			cfg, st, err := openProject(f)
 			if err != nil {
 				return err
-			}
-			st, err := store.Open(cfg.Store)
-			if err != nil {
-				return &exitError{exitUsage, err}
 			}
 			defer st.Close()
 			r := pipeline.New(cfg, st, pipeline.Options{})

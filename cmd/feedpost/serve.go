@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/feedpost/feedpost/internal/serve"
-	"github.com/feedpost/feedpost/internal/store"
 )
 
 // serveCommand is `feedpost serve`: the daemon. SIGINT and SIGTERM are a
@@ -21,13 +20,9 @@ func serveCommand(f *flags) *cobra.Command {
 		Short: "Daemon: refresh sources on their interval; serve the site, the image proxy, /healthz and /metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(f)
+			cfg, st, err := openProject(f)
 			if err != nil {
 				return err
-			}
-			st, err := store.Open(cfg.Store)
-			if err != nil {
-				return &exitError{exitUsage, err}
 			}
 			defer st.Close()
 			level := slog.LevelInfo

@@ -73,7 +73,7 @@ func (e *Error) Error() string {
 	if isLocal(e.URL) {
 		return msg
 	}
-	s := "GET " + redact(e.URL) + ": " + msg
+	s := "GET " + Redact(e.URL) + ": " + msg
 	switch {
 	case e.Tries <= 1:
 	case strings.Contains(msg, "after "):
@@ -132,9 +132,9 @@ func statusText(code int, status string) string {
 	return fmt.Sprintf("HTTP status %d", code)
 }
 
-// redact hides secrets that end up in logs: the password of user:pass@ and
-// the value of RSSHub's access `key` query parameter.
-func redact(raw string) string {
+// Redact hides secrets in a URL shown to people or logs: the password of
+// user:pass@ and the value of RSSHub's access `key` query parameter.
+func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw

@@ -47,11 +47,11 @@ func (e *redirectError) Error() string { return e.msg }
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	to := req.URL.String()
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return &redirectError{fmt.Sprintf("redirect to non-http(s) URL %s refused", redact(to))}
+		return &redirectError{fmt.Sprintf("redirect to non-http(s) URL %s refused", Redact(to))}
 	}
 	for _, prev := range via {
 		if prev.URL.String() == to {
-			return &redirectError{"redirect loop at " + redact(to)}
+			return &redirectError{"redirect loop at " + Redact(to)}
 		}
 	}
 	if len(via) > maxRedirects {
@@ -155,7 +155,7 @@ func (c *Client) attempt(ctx context.Context, req Request, u *url.URL) (resp *Re
 		e := &Error{URL: req.URL, Status: hresp.StatusCode, Kind: KindHTTP,
 			msg: statusText(hresp.StatusCode, hresp.Status)}
 		if final != u.String() {
-			e.msg += " (redirected to " + redact(final) + ")"
+			e.msg += " (redirected to " + Redact(final) + ")"
 		}
 		if e.transient() {
 			if d, ok := RetryAfter(hresp.Header, time.Now()); ok {

@@ -225,7 +225,7 @@ feed:
 // once for the same source: a second caller gets "skipped".
 func (r *Runner) RunSource(ctx context.Context, src *config.Source) SourceResult {
 	start := r.now()
-	res := SourceResult{Name: src.Key, URL: redactKey(src.FetchURL)}
+	res := SourceResult{Name: src.Key, URL: fetch.Redact(src.FetchURL)}
 	r.mu.Lock()
 	busy := r.active[src.Key]
 	r.active[src.Key] = true
@@ -591,16 +591,4 @@ func writeTime(h hash.Hash, t time.Time) {
 		binary.LittleEndian.PutUint64(n[:], uint64(t.UnixNano()))
 	}
 	h.Write(n[:])
-}
-
-// redactKey hides an RSSHub access key in URLs shown to the user.
-func redactKey(u string) string {
-	if i := strings.Index(u, "key="); i > 0 && (u[i-1] == '?' || u[i-1] == '&') {
-		j := strings.IndexByte(u[i:], '&')
-		if j < 0 {
-			return u[:i] + "key=REDACTED"
-		}
-		return u[:i] + "key=REDACTED" + u[i+j:]
-	}
-	return u
 }

@@ -222,14 +222,14 @@ func fetchNamespace(ctx context.Context, c *fetch.Client, instance, name, key st
 		return nil, nil
 	}
 	if body[0] != '{' {
-		return nil, fmt.Errorf("%w: GET %s answered %s, not JSON", ErrNoAPI, redactKey(u), describe(resp))
+		return nil, fmt.Errorf("%w: GET %s answered %s, not JSON", ErrNoAPI, fetch.Redact(u), describe(resp))
 	}
 	var ns apiNamespace
 	if err := json.Unmarshal(body, &ns); err != nil {
-		return nil, fmt.Errorf("%w: GET %s: invalid JSON: %v", ErrNoAPI, redactKey(u), err)
+		return nil, fmt.Errorf("%w: GET %s: invalid JSON: %v", ErrNoAPI, fetch.Redact(u), err)
 	}
 	if ns.Routes == nil && ns.Name == "" {
-		return nil, fmt.Errorf("%w: GET %s: the JSON has neither name nor routes", ErrNoAPI, redactKey(u))
+		return nil, fmt.Errorf("%w: GET %s: the JSON has neither name nor routes", ErrNoAPI, fetch.Redact(u))
 	}
 	return &ns, nil
 }
@@ -239,20 +239,6 @@ func describe(resp *fetch.Response) string {
 		return resp.ContentType
 	}
 	return "an unknown content type"
-}
-
-// redactKey hides the access key in a URL put in a message.
-func redactKey(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	if q.Has("key") {
-		q.Set("key", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 func sortedKeys(m map[string]apiRoute) []string {
