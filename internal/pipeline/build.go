@@ -15,7 +15,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	if err := r.FinishPending(); err != nil {
 		return nil, err
 	}
-	sum := &Summary{}
+	sum := &Summary{Sources: []SourceResult{}} // nothing fetched
 	err := r.st.EachItem(func(it store.Item) error {
 		if err := ctx.Err(); err != nil {
 			return err

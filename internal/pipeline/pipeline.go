@@ -190,7 +190,7 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	sum := &Summary{}
+	sum := &Summary{Sources: []SourceResult{}}
 	for i, res := range results {
 		if res.Status == "" { // never started: the run was interrupted
 			continue
