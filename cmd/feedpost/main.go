@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -52,8 +53,16 @@ type flags struct {
 }
 
 func main() {
+	// A soft memory limit keeps the heap of a big site build near it (the GC
+	// works harder instead of growing); GOMEMLIMIT overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is unset.
+const defaultMemoryLimit = 256 << 20
 
 func execute(args []string, stdout, stderr io.Writer) int {
 	config.Version = version

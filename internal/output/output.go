@@ -102,6 +102,18 @@ func HTMLBlock(body string, escapeBraces bool) string {
 	inPre := 0
 	lineStart := true
 	for i := 0; i < len(body); i++ {
+		// Fast path: a run of bytes that need no decision (all of CJK text,
+		// most of the markup) is copied in one go.
+		if !blockSpecial[body[i]] {
+			j := i + 1
+			for j < len(body) && !blockSpecial[body[j]] {
+				j++
+			}
+			b.WriteString(body[i:j])
+			lineStart = false
+			i = j - 1
+			continue
+		}
 		c := body[i]
 		switch c {
 		case '<':
@@ -158,6 +170,10 @@ func HTMLBlock(body string, escapeBraces bool) string {
 	b.WriteString("</div>\n")
 	return b.String()
 }
+
+// blockSpecial marks the bytes HTMLBlock must look at one by one.
+var blockSpecial = [256]bool{'<': true, '\r': true, '\n': true, ' ': true, '\t': true,
+	'`': true, '~': true, '{': true, '}': true}
 
 func hasTagPrefix(s, tag string) bool {
 	if len(s) <= len(tag) || !strings.EqualFold(s[:len(tag)], tag) {

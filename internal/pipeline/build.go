@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/feedpost/feedpost/internal/output/site"
+	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -16,6 +17,8 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{Sources: []SourceResult{}} // nothing fetched
+	withSite := r.cfg.Site.Dir != ""
+	var posts []post.Post
 	err := r.st.EachItem(func(it store.Item) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -24,11 +27,14 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		sum.PostsTotal++
 		n, err := r.writePost(p)
 		sum.PostsWritten += n
+		if withSite {
+			posts = append(posts, p)
+		}
 		return err
 	})
-	if err == nil {
+	if err == nil && withSite {
 		var st site.Stats
-		st, err = r.BuildSite(ctx)
+		st, err = site.Build(posts, r.siteOptions())
 		sum.PagesWritten = st.Written
 	}
 	sum.DurationMS = r.now().Sub(start).Milliseconds()

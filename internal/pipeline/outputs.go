@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,24 +20,46 @@ func (r *Runner) renderAll(items []store.Item) []post.Post {
 	posts := make([]post.Post, len(items))
 	for i := range items {
 		posts[i] = r.Render(&items[i])
-		items[i].Rendered, _ = json.Marshal(&posts[i]) // a Post always marshals
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // bodies are HTML: \u003c for every < makes them larger and slower to decode
+		enc.Encode(&posts[i])    // a Post always marshals
+		items[i].Rendered = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		items[i].Pending = true
 	}
 	return posts
 }
 
-// writePosts writes the per-post files (Hexo, Hugo) of items, then marks the
-// items written. It returns how many files changed.
+// writePosts writes the per-post files (Hexo, Hugo) of items in one batch
+// (output.WriteFiles: one flush to disk for the batch instead of one per
+// file), then marks the items written. It returns how many files changed.
 func (r *Runner) writePosts(items []store.Item, posts []post.Post) (int, error) {
-	written := 0
-	ids := make([]string, 0, len(items))
-	for i, p := range posts {
-		n, err := r.writePost(p)
-		written += n
-		if err != nil {
-			return written, err
+	files := make([]output.File, 0, 2*len(posts))
+	for _, p := range posts {
+		if r.hexo.Dir != "" {
+			files = append(files, hexo.File(p, r.hexo))
 		}
-		ids = append(ids, items[i].ID)
+		if r.hugo.Dir != "" {
+			f, err := hugo.File(p, r.hugo)
+			if err != nil {
+				return 0, fmt.Errorf("post %s: %w", p.ID, err)
+			}
+			files = append(files, f)
+		}
+	}
+	done, err := output.WriteFiles(files)
+	written := 0
+	for _, w := range done {
+		if w {
+			written++
+		}
+	}
+	if err != nil {
+		return written, err // the items stay pending: the next run finishes them
+	}
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
 	}
 	return written, r.st.MarkWritten(ids)
 }
@@ -83,13 +106,17 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 		return site.Stats{}, nil
 	}
 	var posts []post.Post
-	err := r.st.EachItem(func(it store.Item) error {
+	err := r.st.EachRendered(func(id string, rendered []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		var p post.Post
-		if len(it.Rendered) == 0 || json.Unmarshal(it.Rendered, &p) != nil {
-			p = r.Render(&it) // stored before rendered posts were kept
+		if len(rendered) == 0 || json.Unmarshal(rendered, &p) != nil {
+			it, found, err := r.st.Item(id) // stored before rendered posts were kept
+			if err != nil || !found {
+				return err
+			}
+			p = r.Render(&it)
 		}
 		posts = append(posts, p)
 		return nil

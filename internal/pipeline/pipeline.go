@@ -21,6 +21,7 @@ import (
 	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/output/hugo"
+	"github.com/feedpost/feedpost/internal/output/site"
 	"github.com/feedpost/feedpost/internal/parse"
 	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/schedule"
@@ -94,8 +95,9 @@ type Runner struct {
 	mu     sync.Mutex
 	active map[string]bool // sources being fetched right now
 
-	auto     autoCategories // resolved `category: auto` paths
-	dedupeMu sync.Mutex     // held from the cross-source dedupe check until the items are stored
+	sources  map[string]*config.Source // by key: Render looks one up per item
+	auto     autoCategories            // resolved `category: auto` paths
+	dedupeMu sync.Mutex                // held from the cross-source dedupe check until the items are stored
 }
 
 // Options tune a Runner; the zero value is fine.
@@ -114,6 +116,10 @@ type Options struct {
 func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 	r := &Runner{cfg: cfg, st: st, client: opt.Client, now: opt.Now, progress: opt.Progress, active: map[string]bool{},
 		ignoreBackoff: opt.IgnoreBackoff}
+	r.sources = make(map[string]*config.Source, len(cfg.Sources))
+	for i := range cfg.Sources {
+		r.sources[cfg.Sources[i].Key] = &cfg.Sources[i]
+	}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -210,7 +216,11 @@ feed:
 		return sum, err
 	}
 	sum.PostsTotal = total
-	if ctx.Err() == nil {
+	changed := sum.Pruned > 0
+	for _, res := range sum.Sources {
+		changed = changed || res.New+res.Updated > 0
+	}
+	if ctx.Err() == nil && (changed || r.cfg.Site.Dir != "" && !site.Current(r.siteOptions())) {
 		st, err := r.BuildSite(ctx)
 		sum.PagesWritten = st.Written
 		if err != nil {
@@ -501,7 +511,7 @@ func (r *Runner) FinishPending() error {
 
 // Render turns a stored item into a post under the current config.
 func (r *Runner) Render(it *store.Item) post.Post {
-	src := r.cfg.SourceByKey(it.SourceKey)
+	src := r.sources[it.SourceKey]
 	raw := it.Content
 	if it.Fulltext != "" {
 		raw = it.Fulltext

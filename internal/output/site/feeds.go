@@ -8,17 +8,12 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/url"
 	"time"
-)
-
-const (
-	fmtRSS = iota
-	fmtAtom
-	fmtJSON
 )
 
 type rssDoc struct {
@@ -30,18 +25,17 @@ type rssDoc struct {
 }
 
 type rssChannel struct {
-	Title         string   `xml:"title"`
-	Link          string   `xml:"link"`
-	Description   string   `xml:"description"`
-	Language      string   `xml:"language,omitempty"`
-	Generator     string   `xml:"generator"`
-	LastBuildDate string   `xml:"lastBuildDate,omitempty"`
-	Self          atomLink `xml:"atom:link"`
-	Items         []byte   `xml:",innerxml"`
+	Title         string    `xml:"title"`
+	Link          string    `xml:"link"`
+	Description   string    `xml:"description"`
+	Language      string    `xml:"language,omitempty"`
+	Generator     string    `xml:"generator"`
+	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
+	Self          atomLink  `xml:"atom:link"`
+	Items         []rssItem `xml:"item"`
 }
 
 type rssItem struct {
-	XMLName     xml.Name `xml:"item"`
 	Title       string   `xml:"title"`
 	Link        string   `xml:"link"`
 	GUID        rssGUID  `xml:"guid"`
@@ -63,15 +57,15 @@ type atomLink struct {
 }
 
 type atomFeed struct {
-	XMLName   xml.Name   `xml:"http://www.w3.org/2005/Atom feed"`
-	Lang      string     `xml:"xml:lang,attr,omitempty"`
-	ID        string     `xml:"id"`
-	Title     string     `xml:"title"`
-	Updated   string     `xml:"updated"`
-	Links     []atomLink `xml:"link"`
-	Author    atomPerson `xml:"author"`
-	Generator string     `xml:"generator"`
-	Entries   []byte     `xml:",innerxml"`
+	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang      string      `xml:"xml:lang,attr,omitempty"`
+	ID        string      `xml:"id"`
+	Title     string      `xml:"title"`
+	Updated   string      `xml:"updated"`
+	Links     []atomLink  `xml:"link"`
+	Author    atomPerson  `xml:"author"`
+	Generator string      `xml:"generator"`
+	Entries   []atomEntry `xml:"entry"`
 }
 
 type atomPerson struct {
@@ -88,7 +82,6 @@ type atomCategory struct {
 }
 
 type atomEntry struct {
-	XMLName    xml.Name       `xml:"entry"`
 	ID         string         `xml:"id"`
 	Title      string         `xml:"title"`
 	Updated    string         `xml:"updated"`
@@ -99,15 +92,14 @@ type atomEntry struct {
 	Content    atomText       `xml:"content"`
 }
 
-// jsonFeed is the head of a JSON Feed; the items, rendered once each, are
-// appended by hand (a []json.RawMessage would be re-scanned for every feed).
 type jsonFeed struct {
-	Version     string `json:"version"`
-	Title       string `json:"title"`
-	HomePageURL string `json:"home_page_url"`
-	FeedURL     string `json:"feed_url"`
-	Description string `json:"description,omitempty"`
-	Language    string `json:"language,omitempty"`
+	Version     string     `json:"version"`
+	Title       string     `json:"title"`
+	HomePageURL string     `json:"home_page_url"`
+	FeedURL     string     `json:"feed_url"`
+	Description string     `json:"description,omitempty"`
+	Language    string     `json:"language,omitempty"`
+	Items       []jsonItem `json:"items"`
 }
 
 type jsonItem struct {
@@ -128,45 +120,53 @@ type jsonAuthor struct {
 	Name string `json:"name"`
 }
 
-// renderItem renders e's item in one format. Items are not cached across
-// feeds: a post sits in up to 3×levels+3 feeds, but caching every item of
-// every category feed held ~90 MB for 10,000 posts, to save ~30% of a small
-// cost.
-func (b *builder) renderItem(e *entry, format int) ([]byte, error) {
-	p := e.p
-	link := b.abs(e.href)
-	author := p.Author
-	if author == "" {
-		author = e.src.name
-	}
-	cats := make([]string, len(e.cats))
+// feedItem is what every format's item is made of. The items of a feed are
+// built when the feed renders and encoded straight into its buffer: a post
+// sits in up to 3×levels+3 feeds, but caching encoded items held ~90 MB for
+// 10,000 posts, to save a small cost.
+type feedItem struct {
+	e            *entry
+	link, author string
+	cats         []string
+}
+
+func (b *builder) item(e *entry) feedItem {
+	it := feedItem{e: e, link: b.abs(e.href), author: cmp.Or(e.p.Author, e.src.name), cats: make([]string, len(e.cats))}
 	for i, n := range e.cats {
-		cats[i] = n.name
+		it.cats[i] = n.name
 	}
-	switch format {
-	case fmtRSS:
-		return xml.Marshal(rssItem{Title: p.Title, Link: link, GUID: rssGUID{"true", link},
-			PubDate: e.date.Format(time.RFC1123Z), Creator: author, Categories: cats, Description: p.Body})
-	case fmtAtom:
-		links := []atomLink{{Rel: "alternate", Type: "text/html", Href: link}}
-		if p.Link != "" {
-			links = append(links, atomLink{Rel: "related", Type: "text/html", Href: p.Link})
-		}
-		ac := make([]atomCategory, len(cats))
-		for i, c := range cats {
-			ac[i] = atomCategory{c}
-		}
-		return xml.Marshal(atomEntry{ID: link, Title: p.Title, Updated: isoDate(e.updated), Published: isoDate(e.date),
-			Links: links, Author: atomPerson{author}, Categories: ac, Content: atomText{"html", p.Body}})
-	default:
-		it := jsonItem{ID: link, URL: link, ExternalURL: p.Link, Title: p.Title, ContentHTML: p.Body,
-			Summary: e.desc, Image: b.absImage(p.Cover), DatePublished: isoDate(e.date),
-			Authors: []jsonAuthor{{author}}, Tags: cats}
-		if e.updated.After(e.date) {
-			it.DateModified = isoDate(e.updated)
-		}
-		return marshalJSON(it)
+	return it
+}
+
+func (it feedItem) rss() rssItem {
+	p := it.e.p
+	return rssItem{Title: p.Title, Link: it.link, GUID: rssGUID{"true", it.link},
+		PubDate: it.e.date.Format(time.RFC1123Z), Creator: it.author, Categories: it.cats, Description: p.Body}
+}
+
+func (it feedItem) atom() atomEntry {
+	p := it.e.p
+	links := []atomLink{{Rel: "alternate", Type: "text/html", Href: it.link}}
+	if p.Link != "" {
+		links = append(links, atomLink{Rel: "related", Type: "text/html", Href: p.Link})
 	}
+	ac := make([]atomCategory, len(it.cats))
+	for i, c := range it.cats {
+		ac[i] = atomCategory{c}
+	}
+	return atomEntry{ID: it.link, Title: p.Title, Updated: isoDate(it.e.updated), Published: isoDate(it.e.date),
+		Links: links, Author: atomPerson{it.author}, Categories: ac, Content: atomText{"html", p.Body}}
+}
+
+func (b *builder) jsonItem(it feedItem) jsonItem {
+	p := it.e.p
+	j := jsonItem{ID: it.link, URL: it.link, ExternalURL: p.Link, Title: p.Title, ContentHTML: p.Body,
+		Summary: it.e.desc, Image: b.absImage(p.Cover), DatePublished: isoDate(it.e.date),
+		Authors: []jsonAuthor{{it.author}}, Tags: it.cats}
+	if it.e.updated.After(it.e.date) {
+		j.DateModified = isoDate(it.e.updated)
+	}
+	return j
 }
 
 // absImage makes a cover absolute against the site URL (feed readers have
@@ -187,16 +187,15 @@ func (b *builder) absImage(s string) string {
 	return base.ResolveReference(ref).String()
 }
 
-// marshalJSON is json.Marshal without escaping <, > and &: the feeds carry
-// HTML and are not embedded in a page.
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+// writeJSON encodes v into buf without escaping <, > and &: the feeds
+// carry HTML and are not embedded in a page.
+func writeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, err
+		return fmt.Errorf("site: encode JSON: %w", err)
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return nil
 }
 
 // feedJobs adds feed.xml, atom.xml and feed.json of a listing: dir and href
@@ -216,56 +215,42 @@ func (b *builder) feedJobs(dir, href, title string, entries []*entry) []job {
 	if updated.IsZero() {
 		updated = time.Unix(0, 0).UTC() // an empty feed still needs a stable <updated>
 	}
-	collect := func(format int) ([][]byte, error) {
-		out := make([][]byte, len(es))
+	items := func() []feedItem {
+		out := make([]feedItem, len(es))
 		for i, e := range es {
-			item, err := b.renderItem(e, format)
-			if err != nil {
-				return nil, fmt.Errorf("site: feed item of post %s: %w", e.p.ID, err)
-			}
-			out[i] = item
+			out[i] = b.item(e)
 		}
-		return out, nil
+		return out
 	}
 	rss := func(buf *bytes.Buffer) error {
-		items, err := collect(fmtRSS)
-		if err != nil {
-			return err
-		}
 		doc := rssDoc{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", DC: "http://purl.org/dc/elements/1.1/",
 			Channel: rssChannel{Title: title, Link: home, Description: title, Language: b.opt.Language,
-				Generator: "feedpost", Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: b.abs(href + "feed.xml")},
-				Items: bytes.Join(items, nil)}}
+				Generator: "feedpost", Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: b.abs(href + "feed.xml")}}}
 		if !newest.IsZero() {
 			doc.Channel.LastBuildDate = newest.Format(time.RFC1123Z)
+		}
+		for _, it := range items() {
+			doc.Channel.Items = append(doc.Channel.Items, it.rss())
 		}
 		return writeXML(buf, doc)
 	}
 	atom := func(buf *bytes.Buffer) error {
-		items, err := collect(fmtAtom)
-		if err != nil {
-			return err
-		}
-		return writeXML(buf, atomFeed{Lang: b.opt.Language, ID: home, Title: title, Updated: isoDate(updated),
+		f := atomFeed{Lang: b.opt.Language, ID: home, Title: title, Updated: isoDate(updated),
 			Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: b.abs(href + "atom.xml")},
 				{Rel: "alternate", Type: "text/html", Href: home}},
-			Author: atomPerson{b.opt.Title}, Generator: "feedpost", Entries: bytes.Join(items, nil)})
+			Author: atomPerson{b.opt.Title}, Generator: "feedpost"}
+		for _, it := range items() {
+			f.Entries = append(f.Entries, it.atom())
+		}
+		return writeXML(buf, f)
 	}
 	jf := func(buf *bytes.Buffer) error {
-		items, err := collect(fmtJSON)
-		if err != nil {
-			return err
+		f := jsonFeed{Version: "https://jsonfeed.org/version/1.1", Title: title, HomePageURL: home,
+			FeedURL: b.abs(href + "feed.json"), Language: b.opt.Language, Items: []jsonItem{}}
+		for _, it := range items() {
+			f.Items = append(f.Items, b.jsonItem(it))
 		}
-		head, err := marshalJSON(jsonFeed{Version: "https://jsonfeed.org/version/1.1", Title: title, HomePageURL: home,
-			FeedURL: b.abs(href + "feed.json"), Language: b.opt.Language})
-		if err != nil {
-			return fmt.Errorf("site: encode JSON feed: %w", err)
-		}
-		buf.Write(head[:len(head)-1]) // without the closing brace
-		buf.WriteString(`,"items":[`)
-		buf.Write(bytes.Join(items, []byte(",")))
-		buf.WriteString("]}\n")
-		return nil
+		return writeJSON(buf, f)
 	}
 	return []job{{dir + "feed.xml", rss}, {dir + "atom.xml", atom}, {dir + "feed.json", jf}}
 }
@@ -348,10 +333,5 @@ func (b *builder) searchIndex(buf *bytes.Buffer) error {
 		list[i] = searchEntry{ID: e.p.ID, Title: e.p.Title, URL: b.path(e.href), Source: e.src.name,
 			Date: isoDate(e.date), Categories: cats}
 	}
-	data, err := marshalJSON(list)
-	if err != nil {
-		return fmt.Errorf("site: encode search index: %w", err)
-	}
-	buf.Write(data)
-	return nil
+	return writeJSON(buf, list)
 }

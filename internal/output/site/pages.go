@@ -152,6 +152,11 @@ func (b *builder) listJobs(js []job, pages []sitemapURL, l listing) ([]job, []si
 				p.Canonical = b.abs(pageHref(n))
 			}
 			var cards strings.Builder
+			size := 0
+			for _, e := range l.entries[lo:hi] {
+				size += len(e.card)
+			}
+			cards.Grow(size)
 			for _, e := range l.entries[lo:hi] {
 				cards.WriteString(string(e.card))
 			}

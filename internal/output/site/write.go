@@ -23,8 +23,11 @@ import (
 const manifestName = ".feedpost-site.json"
 
 type manifest struct {
-	Generator string      `json:"generator"`
-	Files     []fileEntry `json:"files"`
+	Generator string `json:"generator"`
+	// Options digests what besides the posts decides the pages (see
+	// fingerprint), so Current can tell that a build would change nothing.
+	Options string      `json:"options,omitempty"`
+	Files   []fileEntry `json:"files"`
 }
 
 // fileEntry records a written file. A later build whose rendering hashes
@@ -78,7 +81,11 @@ func (b *builder) write(js []job) (Stats, error) {
 	}
 	// The new manifest goes first: a build killed during the removals
 	// leaves stale files, never a manifest missing files it wrote.
-	data, err := json.Marshal(manifest{Generator: "feedpost", Files: entries})
+	fp, err := fingerprint(b.opt)
+	if err != nil {
+		return st, err
+	}
+	data, err := json.Marshal(manifest{Generator: "feedpost", Options: fp, Files: entries})
 	if err != nil {
 		return st, fmt.Errorf("site: encode manifest: %w", err)
 	}
@@ -155,26 +162,14 @@ func (w *writer) put(rel string, data []byte) (fileEntry, bool, error) {
 	// A name of our own rather than os.CreateTemp, which makes the file
 	// 0600 and would need a chmod.
 	tmp := filepath.Join(folder, fmt.Sprintf(".feedpost-%d-%d.tmp", os.Getpid(), w.seq.Add(1)))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	mtime, err := writeNew(tmp, data)
 	if errors.Is(err, fs.ErrExist) { // left by a killed build that had our pid
 		os.Remove(tmp)
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	}
-	if err != nil {
-		return e, false, fmt.Errorf("site: write %s: %w", rel, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		var fi os.FileInfo
-		if fi, err = f.Stat(); err == nil {
-			e.MTime = fi.ModTime().UnixNano()
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+		mtime, err = writeNew(tmp, data)
 	}
 	if err == nil {
-		err = os.Rename(tmp, full)
+		e.MTime = mtime
+		err = rename(tmp, full)
 	}
 	if err != nil {
 		os.Remove(tmp)

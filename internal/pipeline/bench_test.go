@@ -1,0 +1,144 @@
+//go:build unix
+
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/feedpost/feedpost/bench/workload"
+	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/store"
+)
+
+// benchSources × benchItems items go through the pipeline per benchmark op:
+// one cycle of 8 sources (fetch.concurrency's default, so every worker of
+// Run has a source) of 20 ~8 KB items each.
+const (
+	benchSources = 8
+	benchItems   = 20
+	benchSeed    = 1
+)
+
+// BenchmarkPipeline measures feed bytes in → post files out: Runner.Run over
+// local feed files (so no HTTP: fetching is a file read), each op one cycle
+// in which every item is new (the files are regenerated between ops, timer
+// stopped), through parse → content → store → Hexo write, fsync included.
+// The site and Hugo outputs are off: they are measured by bench/run.sh.
+//
+// Besides ns/op and MB/s (of feed bytes) it reports items/s, cpu-µs/item,
+// the process CPU time (user+sys) per item, and sys-µs/item, the kernel's
+// part of it (creating, writing, syncing and renaming files; SQLite's I/O):
+// on a machine shared with other work, or a disk with slow fsync, wall-clock
+// figures wander more than CPU per item, and the split shows how much of
+// the cost is feedpost's own code.
+func BenchmarkPipeline(b *testing.B) {
+	dir := b.TempDir()
+	feeds := filepath.Join(dir, "feeds")
+	if err := os.MkdirAll(feeds, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	path := func(i int) string { return filepath.Join(feeds, fmt.Sprintf("s%04d.xml", i)) }
+	yml := workload.Config(benchSources, path, workload.Outputs{Store: filepath.Join(dir, "feedpost.db"), Hexo: filepath.Join(dir, "posts")})
+	cfgPath := filepath.Join(dir, "feedpost.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	r := New(cfg, st, Options{})
+
+	gen := 0
+	writeFeeds := func() int64 {
+		var n int64
+		for i := 0; i < benchSources; i++ {
+			data := workload.Feed(benchSeed, i, benchItems, gen)
+			n += int64(len(data))
+			if err := os.WriteFile(path(i), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		gen++
+		return n
+	}
+	b.SetBytes(writeFeeds())
+	b.ReportAllocs()
+	b.ResetTimer()
+	var user, sys time.Duration
+	for i := 0; i < b.N; i++ {
+		if i > 0 {
+			b.StopTimer()
+			writeFeeds()
+			b.StartTimer()
+		}
+		u0, s0 := cpuTime()
+		sum, err := r.Run(context.Background())
+		u1, s1 := cpuTime()
+		user, sys = user+u1-u0, sys+s1-s0
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.PostsWritten != benchSources*benchItems || sum.Failed() {
+			b.Fatalf("cycle %d wrote %d posts, want %d (every item is new): %+v", i, sum.PostsWritten, benchSources*benchItems, sum.Sources)
+		}
+	}
+	b.StopTimer()
+	items := float64(b.N * benchSources * benchItems)
+	b.ReportMetric(items/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64((user+sys).Microseconds())/items, "cpu-µs/item")
+	b.ReportMetric(float64(sys.Microseconds())/items, "sys-µs/item")
+}
+
+// BenchmarkTokenizer is the ceiling BenchmarkPipeline is compared with: the
+// raw golang.org/x/net/html tokenizer over exactly the item bodies the
+// pipeline cleans (one op = the bodies of one pipeline op), on all cores
+// (RunParallel), doing nothing with the tokens. MB/s counts body bytes.
+func BenchmarkTokenizer(b *testing.B) {
+	var bodies []string
+	var n int64
+	for i := 0; i < benchSources; i++ {
+		for _, s := range workload.Bodies(benchSeed, i, benchItems, 0) {
+			bodies = append(bodies, s)
+			n += int64(len(s))
+		}
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		rd := strings.NewReader("")
+		for pb.Next() {
+			for _, s := range bodies {
+				rd.Reset(s)
+				z := html.NewTokenizer(rd)
+				for z.Next() != html.ErrorToken {
+				}
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*len(bodies))/b.Elapsed().Seconds(), "items/s")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() (user, sys time.Duration) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0, 0
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+}
