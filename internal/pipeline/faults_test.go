@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -17,10 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/post"
-	"github.com/feedpost/feedpost/internal/store"
 )
 
 // faultFeed is a small valid feed whose items are named after the case, so
@@ -359,22 +356,9 @@ func TestFaultInjection(t *testing.T) {
 // to run at once, so the slow cases overlap.
 func newFaultEnv(t *testing.T, sources string) *env {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "feedpost.yaml")
-	yml := "site: {timezone: Asia/Shanghai}\nhexo: {dir: posts}\nfetch: {concurrency: 20}\nsources:\n" + sources
-	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &env{t: t, dir: dir, cfg: cfg, st: st}
+	e := newEnvYAML(t, "site: {timezone: Asia/Shanghai}\nhexo: {dir: posts}\nfetch: {concurrency: 20}\nsources:\n"+sources)
+	e.now = time.Time{}
+	return e
 }
 
 // postFiles lists the post files by name.

@@ -87,9 +87,15 @@ type env struct {
 
 func newEnv(t *testing.T, sources string) *env {
 	t.Helper()
+	return newEnvYAML(t, "site: {timezone: Asia/Shanghai}\nhexo: {dir: posts}\nimages: {proxy: 'https://proxy.example/?'}\nsources:\n"+sources)
+}
+
+// newEnvYAML writes yml as the config of a fresh project folder, loads it
+// and opens its store.
+func newEnvYAML(t *testing.T, yml string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedpost.yaml")
-	yml := "site: {timezone: Asia/Shanghai}\nhexo: {dir: posts}\nimages: {proxy: 'https://proxy.example/?'}\nsources:\n" + sources
 	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
