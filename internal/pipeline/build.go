@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/feedpost/feedpost/internal/output/site"
-	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -17,8 +16,14 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{Sources: []SourceResult{}} // nothing fetched
-	withSite := r.cfg.Site.Dir != ""
-	var posts []post.Post
+	// The new renderings go back to the store (in batches), so the site,
+	// built from the store, follows a config change too.
+	var batch []store.Item
+	flush := func() error {
+		err := r.st.PutItems(batch)
+		batch = batch[:0]
+		return err
+	}
 	err := r.st.EachItem(func(it store.Item) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -27,14 +32,21 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		sum.PostsTotal++
 		n, err := r.writePost(p)
 		sum.PostsWritten += n
-		if withSite {
-			posts = append(posts, p)
+		if err != nil {
+			return err
 		}
-		return err
+		it.Rendered = encodePost(&p)
+		if batch = append(batch, it); len(batch) >= 200 {
+			return flush()
+		}
+		return nil
 	})
-	if err == nil && withSite {
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
 		var st site.Stats
-		st, err = site.Build(posts, r.siteOptions())
+		st, err = r.BuildSite(ctx)
 		sum.PagesWritten = st.Written
 	}
 	sum.DurationMS = r.now().Sub(start).Milliseconds()

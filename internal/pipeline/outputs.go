@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,14 +21,19 @@ func (r *Runner) renderAll(items []store.Item) []post.Post {
 	posts := make([]post.Post, len(items))
 	for i := range items {
 		posts[i] = r.Render(&items[i])
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false) // bodies are HTML: \u003c for every < makes them larger and slower to decode
-		enc.Encode(&posts[i])    // a Post always marshals
-		items[i].Rendered = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		items[i].Rendered = encodePost(&posts[i])
 		items[i].Pending = true
 	}
 	return posts
+}
+
+// encodePost is the JSON of p kept in the store.
+func encodePost(p *post.Post) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // bodies are HTML: \u003c for every < makes them larger and slower to decode
+	enc.Encode(p)            // a Post always marshals
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // writePosts writes the per-post files (Hexo, Hugo) of items in one batch
@@ -105,30 +111,52 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 	if r.cfg.Site.Dir == "" {
 		return site.Stats{}, nil
 	}
+	// Posts are listed without their bodies, which the builder loads one at
+	// a time (Options.Body): memory stays flat however many posts there are.
 	var posts []post.Post
 	err := r.st.EachRendered(func(id string, rendered []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var p post.Post
-		if len(rendered) == 0 || json.Unmarshal(rendered, &p) != nil {
-			it, found, err := r.st.Item(id) // stored before rendered posts were kept
-			if err != nil || !found {
-				return err
-			}
-			p = r.Render(&it)
+		p, err := r.storedPost(id, rendered)
+		if err != nil {
+			return err
 		}
+		p.Body = ""
 		posts = append(posts, p)
 		return nil
 	})
 	if err != nil {
 		return site.Stats{}, err
 	}
-	st, err := site.Build(posts, r.siteOptions())
+	opt := r.siteOptions()
+	opt.Body = func(id string) (string, error) {
+		rendered, err := r.st.Rendered(id)
+		if err != nil {
+			return "", err
+		}
+		p, err := r.storedPost(id, rendered)
+		return p.Body, err
+	}
+	st, err := site.Build(posts, opt)
 	if err != nil {
 		return st, fmt.Errorf("site %s: %w", r.cfg.Site.Dir, err)
 	}
 	return st, nil
+}
+
+// storedPost decodes the rendered post kept for item id, or renders the item
+// again when none is kept (stored before rendered posts were).
+func (r *Runner) storedPost(id string, rendered []byte) (post.Post, error) {
+	var p post.Post
+	if len(rendered) > 0 && json.Unmarshal(rendered, &p) == nil {
+		return p, nil
+	}
+	it, found, err := r.st.Item(id)
+	if err != nil || !found {
+		return p, fmt.Errorf("post %s: %w", id, cmp.Or(err, store.ErrNotFound))
+	}
+	return r.Render(&it), nil
 }
 
 func (r *Runner) siteOptions() site.Options {

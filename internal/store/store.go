@@ -482,6 +482,19 @@ func (s *Store) EachRendered(fn func(id string, rendered []byte) error) error {
 	return nil
 }
 
+// Rendered returns the rendered post kept for item id (nil when none).
+func (s *Store) Rendered(id string) ([]byte, error) {
+	var rendered []byte
+	err := s.r.QueryRow(bind(`SELECT rendered FROM items WHERE id = ?`), id).Scan(&rendered)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("rendered post %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rendered post %s: %w", id, err)
+	}
+	return rendered, nil
+}
+
 // PendingItems returns the live items whose outputs are not yet confirmed
 // written, newest first.
 func (s *Store) PendingItems() ([]Item, error) {

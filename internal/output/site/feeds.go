@@ -128,10 +128,11 @@ type feedItem struct {
 	e            *entry
 	link, author string
 	cats         []string
+	body         string
 }
 
 func (b *builder) item(e *entry) feedItem {
-	it := feedItem{e: e, link: b.abs(e.href), author: cmp.Or(e.p.Author, e.src.name), cats: make([]string, len(e.cats))}
+	it := feedItem{e: e, link: b.abs(e.href), author: cmp.Or(e.p.Author, e.src.name), cats: make([]string, len(e.cats)), body: b.body(e.p)}
 	for i, n := range e.cats {
 		it.cats[i] = n.name
 	}
@@ -141,7 +142,7 @@ func (b *builder) item(e *entry) feedItem {
 func (it feedItem) rss() rssItem {
 	p := it.e.p
 	return rssItem{Title: p.Title, Link: it.link, GUID: rssGUID{"true", it.link},
-		PubDate: it.e.date.Format(time.RFC1123Z), Creator: it.author, Categories: it.cats, Description: p.Body}
+		PubDate: it.e.date.Format(time.RFC1123Z), Creator: it.author, Categories: it.cats, Description: it.body}
 }
 
 func (it feedItem) atom() atomEntry {
@@ -155,12 +156,12 @@ func (it feedItem) atom() atomEntry {
 		ac[i] = atomCategory{c}
 	}
 	return atomEntry{ID: it.link, Title: p.Title, Updated: isoDate(it.e.updated), Published: isoDate(it.e.date),
-		Links: links, Author: atomPerson{it.author}, Categories: ac, Content: atomText{"html", p.Body}}
+		Links: links, Author: atomPerson{it.author}, Categories: ac, Content: atomText{"html", it.body}}
 }
 
 func (b *builder) jsonItem(it feedItem) jsonItem {
 	p := it.e.p
-	j := jsonItem{ID: it.link, URL: it.link, ExternalURL: p.Link, Title: p.Title, ContentHTML: p.Body,
+	j := jsonItem{ID: it.link, URL: it.link, ExternalURL: p.Link, Title: p.Title, ContentHTML: it.body,
 		Summary: it.e.desc, Image: b.absImage(p.Cover), DatePublished: isoDate(it.e.date),
 		Authors: []jsonAuthor{{it.author}}, Tags: it.cats}
 	if it.e.updated.After(it.e.date) {

@@ -202,7 +202,7 @@ func (b *builder) pager(n, total int, href func(int) string) *pager {
 
 func (b *builder) postPage(i int) *page {
 	e := b.entries[i]
-	v := b.postView(i)
+	v := b.postView(i, true)
 	p := &page{Site: b.site, Kind: "post", Heading: e.p.Title, Title: e.p.Title + " - " + b.opt.Title,
 		Description: e.desc, Image: e.image(), Post: v} // no crumbs: the meta line shows the linked category path
 	if b.base != "" {

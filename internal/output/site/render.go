@@ -306,13 +306,18 @@ func (b *builder) catLinks(e *entry) []link {
 	return out
 }
 
-func (b *builder) postView(i int) *postView {
+// postView is what the templates see of post i; withBody loads the body
+// (the post page needs it, a card does not).
+func (b *builder) postView(i int, withBody bool) *postView {
 	e := b.entries[i]
 	p := e.p
 	v := &postView{
 		Title: p.Title, Href: b.path(e.href), ISO: isoDate(e.date), Display: displayDate(e.date),
-		Link: p.Link, Cover: b.cover(p.Cover), Body: template.HTML(p.Body),
+		Link: p.Link, Cover: b.cover(p.Cover),
 		Source: link{Name: e.src.name, Href: b.path(e.src.href)}, Cats: b.catLinks(e),
+	}
+	if withBody {
+		v.Body = template.HTML(b.body(p))
 	}
 	if p.Author != e.src.name {
 		v.Author = p.Author
@@ -343,12 +348,12 @@ func displayDate(t time.Time) string { return t.Format("2006-01-02 15:04") }
 func (b *builder) renderCards() error {
 	return parallel(len(b.entries), func(i int, buf *bytes.Buffer) error {
 		e := b.entries[i]
-		v := b.postView(i)
+		v := b.postView(i, false)
 		if err := b.tpl.card.Execute(buf, v); err != nil {
 			return fmt.Errorf("site: render card of post %s: %w", e.p.ID, err)
 		}
 		e.card = template.HTML(buf.String())
-		e.desc = excerpt(e.p.Body, 140)
+		e.desc = excerpt(b.body(e.p), 140)
 		return nil
 	})
 }

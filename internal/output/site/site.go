@@ -39,6 +39,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedpost/feedpost/internal/post"
@@ -72,6 +73,12 @@ type Options struct {
 	// uses the generated assets/cover.svg. May be an http(s) URL, a
 	// root-relative path or a data:image/… URL.
 	DefaultCover string
+
+	// Body, when set, loads a post's body by id: the caller then passes
+	// posts without bodies, and the builder holds at most a few bodies at a
+	// time (each is loaded for its card's excerpt, its page and the feeds
+	// that list it), so memory stays flat however many posts there are.
+	Body func(id string) (string, error)
 
 	// Now is accepted for tests and API symmetry but deliberately unused:
 	// relative dates are computed in the browser from <time datetime>, and
@@ -132,6 +139,26 @@ type builder struct {
 	nodes   []*node // every category node, parents before children
 	top     []*node
 	sources []*source
+
+	errMu   sync.Mutex
+	bodyErr error // the first error of Options.Body
+}
+
+// body returns p's body, loading it through Options.Body when p came
+// without one. A load error fails the build (see Build).
+func (b *builder) body(p *post.Post) string {
+	if p.Body != "" || b.opt.Body == nil {
+		return p.Body
+	}
+	s, err := b.opt.Body(p.ID)
+	if err != nil {
+		b.errMu.Lock()
+		if b.bodyErr == nil {
+			b.bodyErr = fmt.Errorf("site: load the body of post %s: %w", p.ID, err)
+		}
+		b.errMu.Unlock()
+	}
+	return s
 }
 
 // Build writes the site for posts into opt.Dir and returns what it did.
@@ -154,7 +181,11 @@ func Build(posts []post.Post, opt Options) (Stats, error) {
 	if err := b.renderCards(); err != nil {
 		return Stats{}, err
 	}
-	return b.write(b.jobs())
+	st, err := b.write(b.jobs())
+	if err == nil {
+		err = b.bodyErr
+	}
+	return st, err
 }
 
 func newBuilder(posts []post.Post, opt Options) (*builder, error) {
