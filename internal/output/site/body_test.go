@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -22,16 +23,16 @@ func TestBodyLoaderGivesTheSameSite(t *testing.T) {
 		bodies[lean[i].ID] = lean[i].Body
 		lean[i].Body = ""
 	}
-	loaded := 0
+	var loaded atomic.Int32 // the builder loads on all cores
 	opt := testOptions(t)
 	opt.Body = func(id string) (string, error) {
-		loaded++
+		loaded.Add(1)
 		return bodies[id], nil
 	}
 	if _, err := Build(lean, opt); err != nil {
 		t.Fatal(err)
 	}
-	if loaded == 0 {
+	if loaded.Load() == 0 {
 		t.Fatal("the loader was never called")
 	}
 	files := 0
