@@ -5,7 +5,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
@@ -40,6 +44,9 @@ func encodePost(p *post.Post) []byte {
 // (output.WriteFiles: one flush to disk for the batch instead of one per
 // file), then marks the items written. It returns how many files changed.
 func (r *Runner) writePosts(items []store.Item, posts []post.Post) (int, error) {
+	if err := r.markSiteStale(); err != nil {
+		return 0, err
+	}
 	files := make([]output.File, 0, 2*len(posts))
 	for _, p := range posts {
 		if r.hexo.Dir != "" {
@@ -142,7 +149,35 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("site %s: %w", r.cfg.Site.Dir, err)
 	}
+	if err := os.Remove(r.staleMarker()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return st, err
+	}
 	return st, nil
+}
+
+// The stale marker is a file in site.dir that exists from the moment post
+// files change until the site has been rebuilt from them. A run killed in
+// between leaves it, and the next run rebuilds the site even when it finds
+// nothing new to fetch.
+func (r *Runner) staleMarker() string { return filepath.Join(r.cfg.Site.Dir, ".feedpost-stale") }
+
+func (r *Runner) markSiteStale() error {
+	if r.cfg.Site.Dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(r.cfg.Site.Dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(r.staleMarker(), nil, 0o644)
+}
+
+// siteStale reports whether post files changed since the last site build.
+func (r *Runner) siteStale() bool {
+	if r.cfg.Site.Dir == "" {
+		return false
+	}
+	_, err := os.Stat(r.staleMarker())
+	return err == nil
 }
 
 // storedPost decodes the rendered post kept for item id, or renders the item

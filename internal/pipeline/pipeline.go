@@ -220,7 +220,7 @@ feed:
 	for _, res := range sum.Sources {
 		changed = changed || res.New+res.Updated > 0
 	}
-	if ctx.Err() == nil && (changed || r.cfg.Site.Dir != "" && !site.Current(r.siteOptions())) {
+	if ctx.Err() == nil && (changed || r.siteStale() || r.cfg.Site.Dir != "" && !site.Current(r.siteOptions())) {
 		st, err := r.BuildSite(ctx)
 		sum.PagesWritten = st.Written
 		if err != nil {

@@ -50,6 +50,9 @@ func (r *Runner) Prune(ctx context.Context, dryRun bool) ([]Pruned, error) {
 	if dryRun || len(ids) == 0 {
 		return out, nil
 	}
+	if err := r.markSiteStale(); err != nil {
+		return nil, err
+	}
 	// Files first, then the store: a run killed in between leaves items
 	// whose files are gone but which are still live; the next prune removes
 	// them again (Remove of a missing file is fine).
