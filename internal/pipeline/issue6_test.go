@@ -15,32 +15,19 @@ import (
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/parse"
-	"github.com/feedpost/feedpost/internal/store"
 )
 
-// runConfig loads yml (written to a fresh folder), runs one cycle and returns
-// the summary and the folder.
-func runConfig(t *testing.T, dir, yml string) *Summary {
+// runConfig runs one cycle of the project yml and returns the summary and
+// the project folder.
+func runConfig(t *testing.T, yml string) (*Summary, string) {
 	t.Helper()
-	path := filepath.Join(dir, "feedpost.yaml")
-	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	e := newEnvYAML(t, yml)
 	client := fetch.New(fetch.Options{Timeout: 5 * time.Second, UserAgent: "test", Backoff: func(int) time.Duration { return time.Millisecond }})
-	sum, err := New(cfg, st, Options{Client: client}).Run(context.Background())
+	sum, err := New(e.cfg, e.st, Options{Client: client}).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sum
+	return sum, e.dir
 }
 
 func postFiles(t *testing.T, dir string) []string {
@@ -60,9 +47,8 @@ func TestCrossSourceDedupe(t *testing.T) {
 	a := newFeedServer(t, rss(story("https://news.example.com/a/1?utm_source=rss&utm_medium=feed")))
 	b := newFeedServer(t, rss(story("http://www.news.example.com/a/1/?spm=abc&from=timeline"),
 		item("own", "独家", "<p>只有乙有</p>", "Tue, 17 Aug 2021 07:56:06 GMT")))
-	dir := t.TempDir()
 	yml := "hexo: {dir: posts}\nsite: {dir: ''}\nsources:\n  - url: " + a.URL + "\n    name: a\n  - url: " + b.URL + "\n    name: b\n"
-	sum := runConfig(t, dir, yml)
+	sum, dir := runConfig(t, yml)
 	if n := len(postFiles(t, dir)); n != 2 {
 		t.Fatalf("want 2 posts (the shared story once), got %d", n)
 	}
@@ -74,8 +60,7 @@ func TestCrossSourceDedupe(t *testing.T) {
 		t.Errorf("summary counts %d duplicates, want 1: %+v", dups, sum.Sources)
 	}
 	// dedupe: off keeps both.
-	dir2 := t.TempDir()
-	runConfig(t, dir2, "dedupe: off\n"+yml)
+	_, dir2 := runConfig(t, "dedupe: off\n"+yml)
 	if n := len(postFiles(t, dir2)); n != 3 {
 		t.Errorf("dedupe off: want 3 posts, got %d", n)
 	}
@@ -111,10 +96,9 @@ func TestRSSHubFalloverAndCategoryAuto(t *testing.T) {
 		}
 	}))
 	defer up.Close()
-	dir := t.TempDir()
 	yml := "hexo: {dir: posts}\nsite: {dir: ''}\nrsshub: [" + down.URL + ", " + up.URL + "]\nrsshub_key: s3cret\nfetch: {retries: 0}\n" +
 		"sources:\n  - route: /qutoutiao/category/1\n    category: auto\n    limit: 1\n"
-	sum := runConfig(t, dir, yml)
+	sum, dir := runConfig(t, yml)
 	if s := sum.Sources[0]; s.Status != StatusOK || s.New != 1 {
 		t.Fatalf("summary: %+v", s)
 	}

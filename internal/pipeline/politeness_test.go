@@ -5,15 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/feedpost/feedpost/internal/config"
-	"github.com/feedpost/feedpost/internal/store"
 )
 
 // TestPoliteness: 40 sources on one host (as routes of one RSSHub instance
@@ -47,20 +42,8 @@ func TestPoliteness(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&yml, "  - url: %s/route/s%d\n    name: s%d\n", srv.URL, i, i)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "feedpost.yaml")
-	if err := os.WriteFile(path, []byte(yml.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	e := newEnvYAML(t, yml.String())
+	cfg, st := e.cfg, e.st
 
 	run := func() *Summary {
 		t.Helper()
