@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -59,7 +60,11 @@ func (c *Client) readBody(resp *http.Response) (body []byte, err error) {
 		return nil, fe
 	}
 	if err == nil {
-		body, err = io.ReadAll(io.LimitReader(r, limit+1))
+		hint := int64(0)
+		if encoding == "" || encoding == "identity" {
+			hint = resp.ContentLength
+		}
+		body, err = readAll(r, hint, limit)
 	}
 	switch {
 	case err == nil && int64(len(body)) > limit:
@@ -151,4 +156,18 @@ func FormatSize(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10) + "B"
+}
+
+// readAll reads r to its end, or to one byte past limit (which the caller
+// reports as too large). hint, the expected size when known (<= 0: not
+// known), sizes the buffer once: io.ReadAll would grow it step by step and
+// copy a feed of a few hundred kilobytes several times.
+func readAll(r io.Reader, hint, limit int64) ([]byte, error) {
+	if hint <= 0 || hint > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(hint) + bytes.MinRead) // ReadFrom wants MinRead spare bytes to try the read that finds EOF
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	return buf.Bytes(), err
 }

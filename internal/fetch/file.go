@@ -3,7 +3,6 @@ package fetch
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,7 +34,11 @@ func (c *Client) getFile(ctx context.Context, raw string) (*Response, error) {
 		return nil, &Error{URL: raw, Tries: 1, Kind: KindFile, Err: err, msg: err.Error()}
 	}
 	defer f.Close()
-	body, err := io.ReadAll(io.LimitReader(f, c.opt.MaxBytes+1))
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	body, err := readAll(f, size, c.opt.MaxBytes)
 	if err != nil {
 		return nil, &Error{URL: raw, Tries: 1, Kind: KindFile, Err: err, msg: err.Error()}
 	}

@@ -41,7 +41,7 @@ const (
 // figures wander more than CPU per item, and the split shows how much of
 // the cost is feedpost's own code.
 func BenchmarkPipeline(b *testing.B) {
-	dir := b.TempDir()
+	dir := benchDir(b)
 	feeds := filepath.Join(dir, "feeds")
 	if err := os.MkdirAll(feeds, 0o755); err != nil {
 		b.Fatal(err)
@@ -132,6 +132,24 @@ func BenchmarkTokenizer(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N*len(bodies))/b.Elapsed().Seconds(), "items/s")
+}
+
+// benchDir is the benchmark's work folder: b.TempDir(), or, when
+// FEEDPOST_BENCH_DIR is set (bench/run.sh sets it), a new folder under it
+// that is left in place. On ext4 without a journal (the VM the figures were
+// taken on), deleting thousands of files makes every file created in the
+// next minutes slower, so a run must not delete its posts before the next
+// run measures; the script removes its work folder at the end.
+func benchDir(b *testing.B) string {
+	root := os.Getenv("FEEDPOST_BENCH_DIR")
+	if root == "" {
+		return b.TempDir()
+	}
+	dir, err := os.MkdirTemp(root, "pipeline-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }
 
 // cpuTime is the process's user and system CPU time so far.

@@ -35,7 +35,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			return err
 		}
-		it.Rendered = encodePost(&p)
+		it.Rendered, it.Body = encodePost(&p)
 		if batch = append(batch, it); len(batch) >= 200 {
 			return flush()
 		}

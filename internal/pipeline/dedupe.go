@@ -31,11 +31,26 @@ func (r *Runner) dropDuplicates(sourceKey string, items []store.Item, posts []po
 	if r.cfg.Dedupe == "off" {
 		return items, posts, nil
 	}
+	// Only new items are checked (an item already kept stays), all in one
+	// query.
+	var keys []string
+	for i := range items {
+		if _, exists := states[items[i].ID]; !exists && items[i].DedupeKey != "" {
+			keys = append(keys, items[i].DedupeKey)
+		}
+	}
+	if len(keys) == 0 {
+		return items, posts, nil
+	}
+	hits, err := r.st.FindByDedupeKeys(keys)
+	if err != nil {
+		return nil, nil, err
+	}
 	keptItems, keptPosts := items[:0], posts[:0]
 	for i := range items {
 		it := &items[i]
 		if _, exists := states[it.ID]; !exists && it.DedupeKey != "" {
-			dup, err := r.isDuplicate(sourceKey, it)
+			dup, err := r.isDuplicate(sourceKey, it, hits[it.DedupeKey])
 			if err != nil {
 				return nil, nil, err
 			}
@@ -51,17 +66,18 @@ func (r *Runner) dropDuplicates(sourceKey string, items []store.Item, posts []po
 	return keptItems, keptPosts, nil
 }
 
-func (r *Runner) isDuplicate(sourceKey string, it *store.Item) (bool, error) {
-	otherID, otherSource, found, err := r.st.FindByDedupeKey(it.DedupeKey)
-	if err != nil || !found || otherID == it.ID || otherSource == sourceKey {
-		return false, err
+// isDuplicate reports whether it is the same story as other, the stored
+// item its dedupe key found (zero when none).
+func (r *Runner) isDuplicate(sourceKey string, it *store.Item, other store.DedupeHit) (bool, error) {
+	if other.ID == "" || other.ID == it.ID || other.SourceKey == sourceKey {
+		return false, nil
 	}
 	if r.cfg.Dedupe != "title" {
 		return true, nil
 	}
-	other, ok, err := r.st.Item(otherID)
+	stored, ok, err := r.st.Item(other.ID)
 	if err != nil || !ok {
 		return false, err
 	}
-	return dedupe.SameStory(itemSortDate(it), itemSortDate(&other)), nil
+	return dedupe.SameStory(itemSortDate(it), itemSortDate(&stored)), nil
 }

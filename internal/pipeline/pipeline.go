@@ -574,12 +574,18 @@ func firstNonEmpty(s ...string) string {
 // fields, the source settings that shape it and the rendering fingerprint.
 func (r *Runner) hashItem(src *config.Source, feedTitle string, it *parse.Item) string {
 	h := sha256.New()
+	// Strings go through a fixed buffer: sha256's Write takes a []byte, and
+	// converting an 8 KB article to one is an allocation per item.
+	var buf [2048]byte
 	w := func(parts ...string) {
 		for _, s := range parts {
-			var n [8]byte
-			binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-			h.Write(n[:])
-			h.Write([]byte(s))
+			binary.LittleEndian.PutUint64(buf[:8], uint64(len(s)))
+			h.Write(buf[:8])
+			for len(s) > 0 {
+				n := copy(buf[:], s)
+				h.Write(buf[:n])
+				s = s[n:]
+			}
 		}
 	}
 	w(r.fingerprint, feedTitle, src.Author, strings.Join(r.categoriesOf(src), "\x00"))

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,7 +29,7 @@ func TestSiteRebuiltAfterAnInterruptedRun(t *testing.T) {
 	it := store.Item{ID: "00000000000000aa", SourceKey: "s", GUID: "x", Title: "被打断的一条", Content: "<p>二</p>",
 		Published: time.Date(2021, 8, 18, 0, 0, 0, 0, time.UTC), FeedTitle: "测试源", Hash: "h"}
 	p := r.Render(&it)
-	it.Rendered = encodePost(&p)
+	it.Rendered, it.Body = encodePost(&p)
 	if err := e.st.PutItems([]store.Item{it}); err != nil {
 		t.Fatal(err)
 	}
@@ -46,5 +49,40 @@ func TestSiteRebuiltAfterAnInterruptedRun(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("the marker must be removed by the rebuild")
+	}
+}
+
+// Posts stored by the first release kept their body inside the rendered
+// JSON (no body column): the site still shows it. A post stored now keeps
+// the body in its own column and not in the JSON.
+func TestSiteShowsBodiesOfBothStorageForms(t *testing.T) {
+	e := newEnvYAML(t, "site: {dir: public}\nhexo: {dir: posts}\nsources:\n  - url: http://127.0.0.1:1/feed\n    name: s\n")
+	r := New(e.cfg, e.st, Options{Now: func() time.Time { return e.now }})
+	var items []store.Item
+	for i, body := range []string{"<p>旧式正文</p>", "<p>新式正文</p>"} {
+		it := store.Item{ID: "00000000000000b" + string(rune('0'+i)), SourceKey: "s", GUID: body, Title: "标题", Content: body,
+			Published: time.Date(2021, 8, 18, i, 0, 0, 0, time.UTC), FeedTitle: "测试源", Hash: "h"}
+		p := r.Render(&it)
+		it.Rendered, it.Body = encodePost(&p)
+		if strings.Contains(string(it.Rendered), "正文") {
+			t.Fatalf("the rendered JSON carries the body: %s", it.Rendered)
+		}
+		if i == 0 { // the first release's form
+			legacy, _ := json.Marshal(p)
+			it.Rendered, it.Body = legacy, ""
+		}
+		items = append(items, it)
+	}
+	if err := e.st.PutItems(items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.BuildSite(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"旧式正文", "新式正文"} {
+		page, err := os.ReadFile(filepath.Join(e.dir, "public", "posts", items[i].ID, "index.html"))
+		if err != nil || !strings.Contains(string(page), want) {
+			t.Errorf("post page %s: %v; want it to show %q", items[i].ID, err, want)
+		}
 	}
 }

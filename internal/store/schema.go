@@ -65,6 +65,23 @@ var migrations = [][]string{
 		// column so the newest-first listing is a plain index walk.
 		`CREATE INDEX items_sort_date ON items (sort_date DESC, id)`,
 	},
+	// 2: (a) the rendered post's body in a column of its own, so that
+	// listing every post for the site reads only the small rendered metadata
+	// and a post page reads its body without decoding JSON; rows stored
+	// before keep the body inside rendered (readers fall back to it).
+	// (b) The pending flag moves to a table of its own: flipping it in the
+	// items row rewrote the whole row (20 KB and more of article) for every
+	// post written, and finding pending items scanned every row.
+	// (c) The source index gains pruned, so that counting a source's live
+	// items reads the index alone.
+	{
+		`ALTER TABLE items ADD COLUMN body TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE pending (id TEXT PRIMARY KEY)`,
+		`INSERT INTO pending (id) SELECT id FROM items WHERE pending = 1 AND pruned = 0`,
+		`ALTER TABLE items DROP COLUMN pending`,
+		`CREATE INDEX items_source_pruned ON items (source_key, pruned)`,
+		`DROP INDEX items_source_key`,
+	},
 }
 
 // schemaVersion is the version this binary writes and understands.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -64,8 +65,14 @@ type Item struct {
 	Pruned     bool      // removed by retention: never re-imported, never written
 	FeedTitle  string    // the feed's title when the item was fetched (default author/category)
 	// Rendered is the post last rendered from this item (opaque to the
-	// store: JSON of post.Post), so whole-site outputs need no re-rendering.
+	// store: JSON of post.Post without its body), so whole-site outputs
+	// need no re-rendering.
 	Rendered []byte
+	// Body is that post's body (HTML), kept apart from Rendered: listing
+	// every post reads only the small Rendered, and a post page reads its
+	// body as is. Items stored before this column existed have their body
+	// inside Rendered and an empty Body.
+	Body string
 }
 
 // ItemState is what a fetch needs to know about an already stored item to
@@ -90,6 +97,9 @@ type Store struct {
 	path string
 	w    *sql.DB
 	r    *sql.DB
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared read statements, by query
 }
 
 // maxInList bounds the number of values bound in one `IN (...)` list; larger
@@ -152,7 +162,46 @@ func (s *Store) Path() string { return s.path }
 // Close closes both pools. SQLite checkpoints the WAL when the last
 // connection closes.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	s.stmtMu.Lock()
+	var errs []error
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
+	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
+}
+
+// read prepares query on the read pool once and returns the statement.
+// Preparing is a large part of a small query's cost with SQLite (parsing
+// and planning the SQL), and a cycle runs the same few lookups thousands of
+// times. Only fixed query texts go through here, so the cache stays small.
+func (s *Store) read(query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st := s.stmts[query]; st != nil {
+		return st, nil
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	st, err := s.r.Prepare(bind(query))
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// queryRow is QueryRow through a prepared read statement.
+func (s *Store) queryRow(query string, args ...any) *sql.Row {
+	st, err := s.read(query)
+	if err != nil {
+		// A Row carrying the error: prepare errors surface at Scan, as
+		// with db.QueryRow.
+		return s.r.QueryRow(bind(query), args...)
+	}
+	return st.QueryRow(args...)
 }
 
 // Ping checks that the database answers (for health checks).
@@ -175,7 +224,7 @@ const sourceCols = `key, url, etag, last_modified, feed_title, feed_link, last_s
 // Source returns the stored state of the source with this key; found is
 // false when it was never saved.
 func (s *Store) Source(key string) (Source, bool, error) {
-	row := s.r.QueryRow(bind(`SELECT `+sourceCols+` FROM sources WHERE key = ?`), key)
+	row := s.queryRow(`SELECT `+sourceCols+` FROM sources WHERE key = ?`, key)
 	src, err := scanSource(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Source{}, false, nil
@@ -269,32 +318,45 @@ func scanSource(sc scanner) (Source, error) {
 
 // ---- items ----
 
+// itemCols are the columns of an items row, in the order of itemArgs.
 const itemCols = `id, source_key, guid, link, title, content, is_text, base, author,
-	images, categories, published, updated, first_seen, hash, fulltext, dedupe_key, pending, pruned, feed_title, rendered`
+	images, categories, published, updated, first_seen, hash, fulltext, dedupe_key, pruned, feed_title, rendered, body`
+
+// itemSelect is what scanItem reads: itemCols and whether the item is
+// pending (a row in the pending table).
+const itemSelect = itemCols + `, ` + isPending
+
+// isPending is an expression of a query on items: 1 when the item's outputs
+// are not yet confirmed written.
+const isPending = `EXISTS (SELECT 1 FROM pending WHERE pending.id = items.id)`
 
 // ItemStates returns the stored state of those of ids that belong to
 // sourceKey; ids never stored are absent from the map.
+//
+// The rows are looked up by id alone and the source is checked here: given
+// `source_key = ?` as well, SQLite walks the source index, i.e. every item
+// the source ever had, instead of a few primary-key lookups.
 func (s *Store) ItemStates(sourceKey string, ids []string) (map[string]ItemState, error) {
 	out := make(map[string]ItemState, len(ids))
 	for batch := range slices.Chunk(ids, maxInList) {
-		args := make([]any, 0, len(batch)+1)
-		args = append(args, sourceKey)
-		args = appendArgs(args, batch)
-		rows, err := s.r.Query(bind(`SELECT id, hash, first_seen, pending, pruned,
+		rows, err := s.r.Query(bind(`SELECT id, source_key, hash, first_seen, `+isPending+`, pruned,
 				CASE WHEN fulltext <> '' THEN 1 ELSE 0 END
-			FROM items WHERE source_key = ? AND id IN (`+placeholders(len(batch))+`)`), args...)
+			FROM items WHERE id IN (`+placeholders(len(batch))+`)`), appendArgs(nil, batch)...)
 		if err != nil {
 			return nil, fmt.Errorf("read item states of %q: %w", sourceKey, err)
 		}
 		err = func() error {
 			defer rows.Close()
 			for rows.Next() {
-				var id string
+				var id, source string
 				var st ItemState
 				var first sql.NullString
 				var pending, pruned, full int
-				if err := rows.Scan(&id, &st.Hash, &first, &pending, &pruned, &full); err != nil {
+				if err := rows.Scan(&id, &source, &st.Hash, &first, &pending, &pruned, &full); err != nil {
 					return err
+				}
+				if source != sourceKey {
+					continue
 				}
 				if st.FirstSeen, err = parseTime(first); err != nil {
 					return fmt.Errorf("item %s first seen: %w", id, err)
@@ -342,14 +404,26 @@ func (s *Store) PutItems(items []Item) error {
 			categories = excluded.categories, published = excluded.published,
 			updated = excluded.updated, hash = excluded.hash,
 			fulltext = CASE WHEN excluded.fulltext <> '' THEN excluded.fulltext ELSE items.fulltext END,
-			dedupe_key = excluded.dedupe_key, pending = excluded.pending, pruned = excluded.pruned,
-			feed_title = excluded.feed_title, rendered = excluded.rendered,
+			dedupe_key = excluded.dedupe_key, pruned = excluded.pruned,
+			feed_title = excluded.feed_title, rendered = excluded.rendered, body = excluded.body,
 			sort_date = COALESCE(excluded.published, excluded.updated, items.first_seen)
 		WHERE items.pruned = 0`))
 	if err != nil {
 		return fmt.Errorf("put items: prepare: %w", err)
 	}
 	defer stmt.Close()
+	// A pruned row is left alone, pending flag included.
+	setPending, err := tx.Prepare(bind(`INSERT INTO pending (id) SELECT id FROM items WHERE id = ? AND pruned = 0
+		ON CONFLICT (id) DO NOTHING`))
+	if err != nil {
+		return fmt.Errorf("put items: prepare: %w", err)
+	}
+	defer setPending.Close()
+	clearPending, err := tx.Prepare(bind(`DELETE FROM pending WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("put items: prepare: %w", err)
+	}
+	defer clearPending.Close()
 	for _, it := range items {
 		if it.FirstSeen.IsZero() {
 			it.FirstSeen = now
@@ -360,6 +434,13 @@ func (s *Store) PutItems(items []Item) error {
 		}
 		if _, err := stmt.Exec(args...); err != nil {
 			return fmt.Errorf("put item %s: %w", it.ID, err)
+		}
+		flag := clearPending
+		if it.Pending {
+			flag = setPending
+		}
+		if _, err := flag.Exec(it.ID); err != nil {
+			return fmt.Errorf("put item %s: pending flag: %w", it.ID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -395,7 +476,7 @@ func itemArgs(it Item) ([]any, error) {
 	}
 	return []any{it.ID, it.SourceKey, it.GUID, it.Link, it.Title, it.Content, boolInt(it.IsText),
 		it.Base, it.Author, images, cats, times[0], times[1], times[2], it.Hash, it.Fulltext,
-		it.DedupeKey, boolInt(it.Pending), boolInt(it.Pruned), it.FeedTitle, string(it.Rendered), sortDate}, nil
+		it.DedupeKey, boolInt(it.Pruned), it.FeedTitle, string(it.Rendered), it.Body, sortDate}, nil
 }
 
 func scanItem(sc scanner) (Item, error) {
@@ -405,7 +486,7 @@ func scanItem(sc scanner) (Item, error) {
 	var published, updated, first sql.NullString
 	err := sc.Scan(&it.ID, &it.SourceKey, &it.GUID, &it.Link, &it.Title, &it.Content, &isText,
 		&it.Base, &it.Author, &images, &cats, &published, &updated, &first, &it.Hash, &it.Fulltext,
-		&it.DedupeKey, &pending, &pruned, &it.FeedTitle, &rendered)
+		&it.DedupeKey, &pruned, &it.FeedTitle, &rendered, &it.Body, &pending)
 	if err != nil {
 		return Item{}, err
 	}
@@ -432,7 +513,7 @@ func scanItem(sc scanner) (Item, error) {
 
 // Item returns the stored item with this id, pruned or not.
 func (s *Store) Item(id string) (Item, bool, error) {
-	it, err := scanItem(s.r.QueryRow(bind(`SELECT `+itemCols+` FROM items WHERE id = ?`), id))
+	it, err := scanItem(s.queryRow(`SELECT `+itemSelect+` FROM items WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Item{}, false, nil
 	}
@@ -482,24 +563,25 @@ func (s *Store) EachRendered(fn func(id string, rendered []byte) error) error {
 	return nil
 }
 
-// Rendered returns the rendered post kept for item id (nil when none).
-func (s *Store) Rendered(id string) ([]byte, error) {
-	var rendered []byte
-	err := s.r.QueryRow(bind(`SELECT rendered FROM items WHERE id = ?`), id).Scan(&rendered)
+// PostBody returns the body kept for item id's rendered post, and the
+// rendered post itself (Item.Rendered), which holds the body instead for an
+// item stored before bodies had a column of their own.
+func (s *Store) PostBody(id string) (body string, rendered []byte, err error) {
+	err = s.queryRow(`SELECT body, rendered FROM items WHERE id = ?`, id).Scan(&body, &rendered)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("rendered post %s: %w", id, ErrNotFound)
+		return "", nil, fmt.Errorf("rendered post %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("rendered post %s: %w", id, err)
+		return "", nil, fmt.Errorf("rendered post %s: %w", id, err)
 	}
-	return rendered, nil
+	return body, rendered, nil
 }
 
 // PendingItems returns the live items whose outputs are not yet confirmed
 // written, newest first.
 func (s *Store) PendingItems() ([]Item, error) {
 	var out []Item
-	err := s.eachItem(`pending = 1 AND pruned = 0`, nil, func(it Item) error {
+	err := s.eachItem(`id IN (SELECT id FROM pending) AND pruned = 0`, nil, func(it Item) error {
 		out = append(out, it)
 		return nil
 	})
@@ -510,7 +592,7 @@ func (s *Store) PendingItems() ([]Item, error) {
 // args), newest first. Further listings (e.g. retention candidates) are one
 // call to it.
 func (s *Store) eachItem(where string, args []any, fn func(Item) error) error {
-	rows, err := s.r.Query(bind(`SELECT `+itemCols+` FROM items WHERE `+where+
+	rows, err := s.r.Query(bind(`SELECT `+itemSelect+` FROM items WHERE `+where+
 		` ORDER BY sort_date DESC, id`), args...)
 	if err != nil {
 		return fmt.Errorf("list items: %w", err)
@@ -539,7 +621,7 @@ func (s *Store) CountItems(sourceKey string) (int, error) {
 		q, args = q+` AND source_key = ?`, append(args, sourceKey)
 	}
 	var n int
-	if err := s.r.QueryRow(bind(q), args...).Scan(&n); err != nil {
+	if err := s.queryRow(q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count items of %q: %w", sourceKey, err)
 	}
 	return n, nil
@@ -550,24 +632,60 @@ func (s *Store) CountItems(sourceKey string) (int, error) {
 // live item is preferred over a pruned one, then the first seen; Item(id)
 // tells which it is. An empty key never matches.
 func (s *Store) FindByDedupeKey(key string) (id, sourceKey string, found bool, err error) {
-	if key == "" {
-		return "", "", false, nil
-	}
-	err = s.r.QueryRow(bind(`SELECT id, source_key FROM items WHERE dedupe_key = ?
-		ORDER BY pruned, first_seen, id LIMIT 1`), key).Scan(&id, &sourceKey)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", false, nil
-	}
+	m, err := s.FindByDedupeKeys([]string{key})
 	if err != nil {
-		return "", "", false, fmt.Errorf("find dedupe key %q: %w", key, err)
+		return "", "", false, err
 	}
-	return id, sourceKey, true, nil
+	hit, found := m[key]
+	return hit.ID, hit.SourceKey, found, nil
+}
+
+// DedupeHit is the item FindByDedupeKeys chose for a key.
+type DedupeHit struct{ ID, SourceKey string }
+
+// FindByDedupeKeys is FindByDedupeKey for many keys in one query (a source's
+// new items are checked together); keys with no item are absent from the
+// map.
+func (s *Store) FindByDedupeKeys(keys []string) (map[string]DedupeHit, error) {
+	out := map[string]DedupeHit{}
+	var want []string
+	for _, k := range keys {
+		if k != "" {
+			want = append(want, k)
+		}
+	}
+	for batch := range slices.Chunk(want, maxInList) {
+		rows, err := s.r.Query(bind(`SELECT dedupe_key, id, source_key FROM items
+			WHERE dedupe_key IN (`+placeholders(len(batch))+`)
+			ORDER BY dedupe_key, pruned, first_seen, id`), appendArgs(nil, batch)...)
+		if err != nil {
+			return nil, fmt.Errorf("find dedupe keys: %w", err)
+		}
+		err = func() error {
+			defer rows.Close()
+			for rows.Next() {
+				var key string
+				var hit DedupeHit
+				if err := rows.Scan(&key, &hit.ID, &hit.SourceKey); err != nil {
+					return err
+				}
+				if _, seen := out[key]; !seen { // the first row of a key is the preferred one
+					out[key] = hit
+				}
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, fmt.Errorf("find dedupe keys: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // MarkWritten records that the outputs of these items are written (Pending
 // false). Unknown ids are ignored.
 func (s *Store) MarkWritten(ids []string) error {
-	if err := s.updateIDs(`UPDATE items SET pending = 0 WHERE id IN `, ids); err != nil {
+	if err := s.updateIDs(`DELETE FROM pending WHERE id IN `, ids); err != nil {
 		return fmt.Errorf("mark items written: %w", err)
 	}
 	return nil
@@ -578,17 +696,17 @@ func (s *Store) MarkWritten(ids []string) error {
 // never imported again; its content, fulltext, images and categories are
 // cleared to give the space back. Unknown ids are ignored.
 func (s *Store) Prune(ids []string) error {
-	err := s.updateIDs(`UPDATE items SET pruned = 1, pending = 0, content = '', fulltext = '', rendered = '',
-		images = '', categories = '' WHERE id IN `, ids)
+	err := s.updateIDs(`UPDATE items SET pruned = 1, content = '', fulltext = '', rendered = '',
+		body = '', images = '', categories = '' WHERE id IN `, ids, `DELETE FROM pending WHERE id IN `)
 	if err != nil {
 		return fmt.Errorf("prune items: %w", err)
 	}
 	return nil
 }
 
-// updateIDs runs update (ending in "IN ") for ids, in batches, in one
-// transaction.
-func (s *Store) updateIDs(update string, ids []string) error {
+// updateIDs runs each of updates (each ending in "IN ") for ids, in
+// batches, all in one transaction.
+func (s *Store) updateIDs(update string, ids []string, more ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -597,10 +715,12 @@ func (s *Store) updateIDs(update string, ids []string) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	for batch := range slices.Chunk(ids, maxInList) {
-		q := bind(update + `(` + placeholders(len(batch)) + `)`)
-		if _, err := tx.Exec(q, appendArgs(nil, batch)...); err != nil {
-			return err
+	for _, u := range append([]string{update}, more...) {
+		for batch := range slices.Chunk(ids, maxInList) {
+			q := bind(u + `(` + placeholders(len(batch)) + `)`)
+			if _, err := tx.Exec(q, appendArgs(nil, batch)...); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Commit()
