@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/feedpost/feedpost/internal/output/site"
@@ -35,7 +36,11 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			return err
 		}
-		it.Rendered, it.Body = encodePost(&p)
+		rendered, body := encodePost(&p)
+		if bytes.Equal(rendered, it.Rendered) && body == it.Body {
+			return nil // the store has this rendering already: no write
+		}
+		it.Rendered, it.Body = rendered, body
 		if batch = append(batch, it); len(batch) >= 200 {
 			return flush()
 		}
