@@ -65,22 +65,62 @@ var migrations = [][]string{
 		// column so the newest-first listing is a plain index walk.
 		`CREATE INDEX items_sort_date ON items (sort_date DESC, id)`,
 	},
-	// 2: (a) the rendered post's body in a column of its own, so that
-	// listing every post for the site reads only the small rendered metadata
-	// and a post page reads its body without decoding JSON; rows stored
-	// before keep the body inside rendered (readers fall back to it).
-	// (b) The pending flag moves to a table of its own: flipping it in the
-	// items row rewrote the whole row (20 KB and more of article) for every
-	// post written, and finding pending items scanned every row.
-	// (c) The source index gains pruned, so that counting a source's live
-	// items reads the index alone.
+	// 2: the items table rebuilt for how a cycle reads it. SQLite reads a
+	// row's columns in order, following the chain of overflow pages of
+	// anything large before them: with the article (content) in the middle
+	// of the row, reading the hash, the pruned flag or the rendered post
+	// after it meant reading the whole article from disk. Now:
+	//   - items keeps the small columns first and content, fulltext last;
+	//   - the rendered post (metadata JSON) and its body move to posts,
+	//     so that the site lists every post reading a few hundred bytes
+	//     each, and reads a body without the article before it; rows
+	//     stored before keep the body inside rendered (readers fall back);
+	//   - the pending flag moves to pending: flipping it in the items row
+	//     rewrote the whole row (20 KB and more) for every post written;
+	//   - the newest-first listing index leads with pruned and the source
+	//     index gains it, so listing live posts and counting a source's
+	//     live items read indexes alone.
 	{
-		`ALTER TABLE items ADD COLUMN body TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE items_v2 (
+			id         TEXT PRIMARY KEY,
+			source_key TEXT NOT NULL,
+			guid       TEXT NOT NULL DEFAULT '',
+			link       TEXT NOT NULL DEFAULT '',
+			title      TEXT NOT NULL DEFAULT '',
+			is_text    INTEGER NOT NULL DEFAULT 0,
+			base       TEXT NOT NULL DEFAULT '',
+			author     TEXT NOT NULL DEFAULT '',
+			images     TEXT NOT NULL DEFAULT '',
+			categories TEXT NOT NULL DEFAULT '',
+			published  TEXT,
+			updated    TEXT,
+			first_seen TEXT NOT NULL,
+			sort_date  TEXT NOT NULL,
+			hash       TEXT NOT NULL DEFAULT '',
+			dedupe_key TEXT NOT NULL DEFAULT '',
+			pruned     INTEGER NOT NULL DEFAULT 0,
+			feed_title TEXT NOT NULL DEFAULT '',
+			content    TEXT NOT NULL DEFAULT '',
+			fulltext   TEXT NOT NULL DEFAULT ''
+		)`,
+		`INSERT INTO items_v2 (id, source_key, guid, link, title, is_text, base, author, images, categories,
+			published, updated, first_seen, sort_date, hash, dedupe_key, pruned, feed_title, content, fulltext)
+		SELECT id, source_key, guid, link, title, is_text, base, author, images, categories,
+			published, updated, first_seen, sort_date, hash, dedupe_key, pruned, feed_title, content, fulltext
+		FROM items`,
+		`CREATE TABLE posts (
+			id       TEXT PRIMARY KEY,
+			rendered TEXT NOT NULL DEFAULT '',
+			body     TEXT NOT NULL DEFAULT ''
+		)`,
+		`INSERT INTO posts (id, rendered) SELECT id, rendered FROM items WHERE rendered <> '' AND pruned = 0`,
 		`CREATE TABLE pending (id TEXT PRIMARY KEY)`,
 		`INSERT INTO pending (id) SELECT id FROM items WHERE pending = 1 AND pruned = 0`,
-		`ALTER TABLE items DROP COLUMN pending`,
+		`DROP TABLE items`,
+		`ALTER TABLE items_v2 RENAME TO items`,
 		`CREATE INDEX items_source_pruned ON items (source_key, pruned)`,
-		`DROP INDEX items_source_key`,
+		`CREATE INDEX items_dedupe_key ON items (dedupe_key)`,
+		`CREATE INDEX items_live ON items (pruned, sort_date DESC, id)`,
 	},
 }
 

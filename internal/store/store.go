@@ -320,11 +320,17 @@ func scanSource(sc scanner) (Source, error) {
 
 // itemCols are the columns of an items row, in the order of itemArgs.
 const itemCols = `id, source_key, guid, link, title, content, is_text, base, author,
-	images, categories, published, updated, first_seen, hash, fulltext, dedupe_key, pruned, feed_title, rendered, body`
+	images, categories, published, updated, first_seen, hash, fulltext, dedupe_key, pruned, feed_title`
 
-// itemSelect is what scanItem reads: itemCols and whether the item is
-// pending (a row in the pending table).
-const itemSelect = itemCols + `, ` + isPending
+// itemSelect is what scanItem reads: the columns of items (qualified, for
+// the join), the rendered post and whether the item is pending. It goes
+// with itemFrom.
+const itemSelect = `items.id, source_key, guid, link, title, content, is_text, base, author,
+	images, categories, published, updated, first_seen, hash, fulltext, dedupe_key, pruned, feed_title,
+	COALESCE(posts.rendered, ''), COALESCE(posts.body, ''), ` + isPending
+
+// itemFrom is the FROM clause of itemSelect.
+const itemFrom = ` FROM items LEFT JOIN posts ON posts.id = items.id `
 
 // isPending is an expression of a query on items: 1 when the item's outputs
 // are not yet confirmed written.
@@ -396,7 +402,7 @@ func (s *Store) PutItems(items []Item) error {
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
 	stmt, err := tx.Prepare(bind(`INSERT INTO items (` + itemCols + `, sort_date)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			source_key = excluded.source_key, guid = excluded.guid, link = excluded.link,
 			title = excluded.title, content = excluded.content, is_text = excluded.is_text,
@@ -405,7 +411,7 @@ func (s *Store) PutItems(items []Item) error {
 			updated = excluded.updated, hash = excluded.hash,
 			fulltext = CASE WHEN excluded.fulltext <> '' THEN excluded.fulltext ELSE items.fulltext END,
 			dedupe_key = excluded.dedupe_key, pruned = excluded.pruned,
-			feed_title = excluded.feed_title, rendered = excluded.rendered, body = excluded.body,
+			feed_title = excluded.feed_title,
 			sort_date = COALESCE(excluded.published, excluded.updated, items.first_seen)
 		WHERE items.pruned = 0`))
 	if err != nil {
@@ -424,6 +430,13 @@ func (s *Store) PutItems(items []Item) error {
 		return fmt.Errorf("put items: prepare: %w", err)
 	}
 	defer clearPending.Close()
+	putPost, err := tx.Prepare(bind(`INSERT INTO posts (id, rendered, body)
+		SELECT id, ?, ? FROM items WHERE id = ? AND pruned = 0
+		ON CONFLICT (id) DO UPDATE SET rendered = excluded.rendered, body = excluded.body`))
+	if err != nil {
+		return fmt.Errorf("put items: prepare: %w", err)
+	}
+	defer putPost.Close()
 	for _, it := range items {
 		if it.FirstSeen.IsZero() {
 			it.FirstSeen = now
@@ -441,6 +454,9 @@ func (s *Store) PutItems(items []Item) error {
 		}
 		if _, err := flag.Exec(it.ID); err != nil {
 			return fmt.Errorf("put item %s: pending flag: %w", it.ID, err)
+		}
+		if _, err := putPost.Exec(string(it.Rendered), it.Body, it.ID); err != nil {
+			return fmt.Errorf("put item %s: rendered post: %w", it.ID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -476,7 +492,7 @@ func itemArgs(it Item) ([]any, error) {
 	}
 	return []any{it.ID, it.SourceKey, it.GUID, it.Link, it.Title, it.Content, boolInt(it.IsText),
 		it.Base, it.Author, images, cats, times[0], times[1], times[2], it.Hash, it.Fulltext,
-		it.DedupeKey, boolInt(it.Pruned), it.FeedTitle, string(it.Rendered), it.Body, sortDate}, nil
+		it.DedupeKey, boolInt(it.Pruned), it.FeedTitle, sortDate}, nil
 }
 
 func scanItem(sc scanner) (Item, error) {
@@ -513,7 +529,7 @@ func scanItem(sc scanner) (Item, error) {
 
 // Item returns the stored item with this id, pruned or not.
 func (s *Store) Item(id string) (Item, bool, error) {
-	it, err := scanItem(s.queryRow(`SELECT `+itemSelect+` FROM items WHERE id = ?`, id))
+	it, err := scanItem(s.queryRow(`SELECT `+itemSelect+itemFrom+`WHERE items.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Item{}, false, nil
 	}
@@ -529,7 +545,7 @@ func (s *Store) Item(id string) (Item, bool, error) {
 //
 // fn may call other Store methods, including writes.
 func (s *Store) EachItem(fn func(Item) error) error {
-	return s.eachItem(`pruned = 0`, nil, fn)
+	return s.eachItem(itemFrom, `items.pruned = 0`, nil, fn)
 }
 
 // EachRendered calls fn with the id and the rendered post (Item.Rendered)
@@ -542,7 +558,9 @@ func (s *Store) EachItem(fn func(Item) error) error {
 // buffer): fn must copy what it keeps, as json.Unmarshal does. fn may call
 // other Store methods, including writes.
 func (s *Store) EachRendered(fn func(id string, rendered []byte) error) error {
-	rows, err := s.r.Query(bind(`SELECT id, rendered FROM items WHERE pruned = 0 ORDER BY sort_date DESC, id`))
+	rows, err := s.r.Query(bind(`SELECT items.id, COALESCE(posts.rendered, '')
+		FROM items LEFT JOIN posts ON posts.id = items.id
+		WHERE items.pruned = 0 ORDER BY items.sort_date DESC, items.id`))
 	if err != nil {
 		return fmt.Errorf("list rendered posts: %w", err)
 	}
@@ -567,7 +585,8 @@ func (s *Store) EachRendered(fn func(id string, rendered []byte) error) error {
 // rendered post itself (Item.Rendered), which holds the body instead for an
 // item stored before bodies had a column of their own.
 func (s *Store) PostBody(id string) (body string, rendered []byte, err error) {
-	err = s.queryRow(`SELECT body, rendered FROM items WHERE id = ?`, id).Scan(&body, &rendered)
+	err = s.queryRow(`SELECT COALESCE(posts.body, ''), COALESCE(posts.rendered, '')
+		FROM items LEFT JOIN posts ON posts.id = items.id WHERE items.id = ?`, id).Scan(&body, &rendered)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil, fmt.Errorf("rendered post %s: %w", id, ErrNotFound)
 	}
@@ -581,7 +600,10 @@ func (s *Store) PostBody(id string) (body string, rendered []byte, err error) {
 // written, newest first.
 func (s *Store) PendingItems() ([]Item, error) {
 	var out []Item
-	err := s.eachItem(`id IN (SELECT id FROM pending) AND pruned = 0`, nil, func(it Item) error {
+	// From the (short) pending table to the items, not the other way: a
+	// CROSS JOIN keeps SQLite from walking every live item to find them.
+	from := ` FROM pending CROSS JOIN items LEFT JOIN posts ON posts.id = items.id `
+	err := s.eachItem(from, `items.id = pending.id AND items.pruned = 0`, nil, func(it Item) error {
 		out = append(out, it)
 		return nil
 	})
@@ -589,11 +611,11 @@ func (s *Store) PendingItems() ([]Item, error) {
 }
 
 // eachItem streams the items matching where (a SQL condition using `?` for
-// args), newest first. Further listings (e.g. retention candidates) are one
-// call to it.
-func (s *Store) eachItem(where string, args []any, fn func(Item) error) error {
-	rows, err := s.r.Query(bind(`SELECT `+itemSelect+` FROM items WHERE `+where+
-		` ORDER BY sort_date DESC, id`), args...)
+// args) over from (itemFrom, or a join that includes it), newest first.
+// Further listings (e.g. retention candidates) are one call to it.
+func (s *Store) eachItem(from, where string, args []any, fn func(Item) error) error {
+	rows, err := s.r.Query(bind(`SELECT `+itemSelect+from+`WHERE `+where+
+		` ORDER BY items.sort_date DESC, items.id`), args...)
 	if err != nil {
 		return fmt.Errorf("list items: %w", err)
 	}
@@ -696,8 +718,8 @@ func (s *Store) MarkWritten(ids []string) error {
 // never imported again; its content, fulltext, images and categories are
 // cleared to give the space back. Unknown ids are ignored.
 func (s *Store) Prune(ids []string) error {
-	err := s.updateIDs(`UPDATE items SET pruned = 1, content = '', fulltext = '', rendered = '',
-		body = '', images = '', categories = '' WHERE id IN `, ids, `DELETE FROM pending WHERE id IN `)
+	err := s.updateIDs(`UPDATE items SET pruned = 1, content = '', fulltext = '',
+		images = '', categories = '' WHERE id IN `, ids, `DELETE FROM pending WHERE id IN `, `DELETE FROM posts WHERE id IN `)
 	if err != nil {
 		return fmt.Errorf("prune items: %w", err)
 	}
