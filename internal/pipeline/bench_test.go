@@ -4,10 +4,12 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +18,10 @@ import (
 
 	"github.com/feedpost/feedpost/bench/workload"
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/output"
+	"github.com/feedpost/feedpost/internal/output/hexo"
+	"github.com/feedpost/feedpost/internal/parse"
+	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -102,6 +108,97 @@ func BenchmarkPipeline(b *testing.B) {
 	b.ReportMetric(items/b.Elapsed().Seconds(), "items/s")
 	b.ReportMetric(float64((user+sys).Microseconds())/items, "cpu-µs/item")
 	b.ReportMetric(float64(sys.Microseconds())/items, "sys-µs/item")
+}
+
+// BenchmarkStages is BenchmarkPipeline without the store: exactly the
+// stages figure 1 of issue 7 names, feed bytes → parse → content (the same
+// Runner.Render as a run) → Hexo files written (output.WriteFiles: temp
+// file, fsync, rename), over the same feeds, on all cores (one goroutine per
+// source, as Run's workers). What BenchmarkPipeline adds on top is the
+// store: conditional-GET state, change detection, dedupe, and every item
+// kept (article, rendered post, pending flag) so that a crash loses nothing
+// and later builds need no fetch.
+func BenchmarkStages(b *testing.B) {
+	dir := benchDir(b)
+	cfgPath := filepath.Join(dir, "feedpost.yaml")
+	yml := workload.Config(benchSources, func(i int) string { return fmt.Sprintf("http://127.0.0.1:1/%d.xml", i) },
+		workload.Outputs{Store: filepath.Join(dir, "feedpost.db"), Hexo: filepath.Join(dir, "posts")})
+	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	r := New(cfg, st, Options{})
+	feeds := make([][]byte, benchSources)
+	var n int64
+	gen := 0
+	makeFeeds := func() {
+		for i := range feeds {
+			feeds[i] = workload.Feed(benchSeed, i, benchItems, gen)
+		}
+		gen++
+	}
+	makeFeeds()
+	for _, f := range feeds {
+		n += int64(len(f))
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var user, sys time.Duration
+	for i := 0; i < b.N; i++ {
+		if i > 0 {
+			b.StopTimer()
+			makeFeeds() // new items, so that every file is new, as in BenchmarkPipeline
+			b.StartTimer()
+		}
+		u0, s0 := cpuTime()
+		var wg sync.WaitGroup
+		errs := make([]error, len(feeds))
+		for k, data := range feeds {
+			src := &cfg.Sources[k]
+			wg.Go(func() { errs[k] = r.writeStages(src, data) })
+		}
+		wg.Wait()
+		u1, s1 := cpuTime()
+		user, sys = user+u1-u0, sys+s1-s0
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	items := float64(b.N * benchSources * benchItems)
+	b.ReportMetric(items/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64((user+sys).Microseconds())/items, "cpu-µs/item")
+	b.ReportMetric(float64(sys.Microseconds())/items, "sys-µs/item")
+}
+
+// writeStages is one source's part of BenchmarkStages.
+func (r *Runner) writeStages(src *config.Source, data []byte) error {
+	feed, err := parse.Parse(data, "application/rss+xml; charset=utf-8", src.FetchURL)
+	if err != nil {
+		return err
+	}
+	files := make([]output.File, 0, len(feed.Items))
+	for _, it := range feed.Items {
+		item := store.Item{ID: post.ID(src.Key, it.GUID, it.Link, it.Title, it.Content), SourceKey: src.Key,
+			GUID: it.GUID, Link: it.Link, Title: it.Title, Content: it.Content, IsText: it.IsText, Base: it.Base,
+			Author: it.Author, Images: it.Images, Categories: it.Categories, Published: it.Published,
+			Updated: it.Updated, FeedTitle: feed.Title}
+		files = append(files, hexo.File(r.Render(&item), r.hexo))
+	}
+	if len(files) != benchItems {
+		return fmt.Errorf("%s: %d items, want %d", src.Key, len(files), benchItems)
+	}
+	_, err = output.WriteFiles(files)
+	return err
 }
 
 // BenchmarkTokenizer is the ceiling BenchmarkPipeline is compared with: the
