@@ -15,6 +15,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
+	"runtime/metrics"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -23,9 +26,46 @@ import (
 	"github.com/feedpost/feedpost/internal/store"
 )
 
+// profilePeaks samples the live heap every 20 ms (runtime/metrics: no
+// stop-the-world) and writes a heap profile to path whenever it is 5 % above
+// the highest seen, so that the file left describes the peak. The returned
+// function stops the sampler.
+func profilePeaks(path string) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(sample)
+			if live := sample[0].Value.Uint64(); live > peak+peak/20 {
+				peak = live
+				f, err := os.Create(path)
+				if err != nil {
+					log.Fatal(err)
+				}
+				if err := pprof.WriteHeapProfile(f); err != nil {
+					log.Fatal(err)
+				}
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 func main() {
 	cfgPath := flag.String("c", "feedpost.yaml", "config whose store holds the posts")
 	out := flag.String("out", "", "site output folder (required)")
+	memprofile := flag.String("memprofile", "", "write a heap profile to this file each time the live heap reaches a new high (the last one written is the peak)")
 	flag.Parse()
 	if *out == "" {
 		log.Fatal("sitebuild: -out is required")
@@ -44,6 +84,10 @@ func main() {
 		log.Fatal(err)
 	}
 	cfg.Site.Dir = *out
+	if *memprofile != "" {
+		stop := profilePeaks(*memprofile)
+		defer stop()
+	}
 	r := pipeline.New(cfg, st, pipeline.Options{})
 	t0 := time.Now()
 	stats, err := r.BuildSite(context.Background())

@@ -124,24 +124,9 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 	if r.cfg.Site.Dir == "" {
 		return site.Stats{}, nil
 	}
-	// Posts are listed without their bodies, which the builder loads one at
-	// a time (Options.Body): memory stays flat however many posts there are.
-	var posts []post.Post
-	err := r.st.EachRendered(func(id string, rendered []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p, err := r.storedPost(id, rendered)
-		if err != nil {
-			return err
-		}
-		p.Body = ""
-		posts = append(posts, p)
-		return nil
-	})
-	if err != nil {
-		return site.Stats{}, err
-	}
+	// Posts are streamed from the store without their bodies, which the
+	// builder loads when it writes a page that shows one (Options.Body):
+	// the builder keeps a few hundred bytes per post, not the posts.
 	opt := r.siteOptions()
 	opt.Body = func(id string) (string, error) {
 		body, rendered, err := r.st.PostBody(id)
@@ -153,7 +138,20 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 		p, err := r.storedPost(id, rendered)
 		return p.Body, err
 	}
-	st, err := site.Build(posts, opt)
+	st, err := site.BuildEach(func(add func(post.Post)) error {
+		return r.st.EachRendered(func(id string, rendered []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p, err := r.storedPost(id, rendered)
+			if err != nil {
+				return err
+			}
+			p.Body = ""
+			add(p)
+			return nil
+		})
+	}, opt)
 	if err != nil {
 		return st, fmt.Errorf("site %s: %w", r.cfg.Site.Dir, err)
 	}

@@ -1,10 +1,10 @@
 package site
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -35,20 +35,7 @@ func TestBodyLoaderGivesTheSameSite(t *testing.T) {
 	if loaded.Load() == 0 {
 		t.Fatal("the loader was never called")
 	}
-	files := 0
-	filepath.WalkDir(withBodies.Dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".feedpost") {
-			return err
-		}
-		rel, _ := filepath.Rel(withBodies.Dir, p)
-		a, _ := os.ReadFile(p)
-		b, err := os.ReadFile(filepath.Join(opt.Dir, rel))
-		if err != nil || string(a) != string(b) {
-			t.Errorf("%s differs with the body loader (%v)", rel, err)
-		}
-		files++
-		return nil
-	})
+	files := sameFiles(t, withBodies.Dir, opt.Dir, "with the body loader")
 	if files < 10 {
 		t.Fatalf("only %d files compared", files)
 	}
@@ -57,5 +44,30 @@ func TestBodyLoaderGivesTheSameSite(t *testing.T) {
 	opt.Body = func(id string) (string, error) { return "", errors.New("store gone") }
 	if _, err := Build(lean, opt); err == nil || !strings.Contains(err.Error(), "store gone") {
 		t.Errorf("a loader error must fail the build, got %v", err)
+	}
+}
+
+// The manifest, encoded a file at a time, has the bytes json.Marshal gives.
+func TestEncodeManifest(t *testing.T) {
+	for _, m := range []manifest{
+		{Generator: "feedpost", Files: []fileEntry{}},
+		{Generator: "feedpost", Options: "ab12", Files: []fileEntry{
+			{Path: "category/新媒体/<科技> & \"要闻\"/index.html", Size: 12, MTime: -1, Hash: digest{1, 2, 0xff}},
+			{Path: "posts/a000000000000001/index.html", Size: 1 << 40, MTime: 1732890000123456789},
+		}},
+	} {
+		var buf bytes.Buffer
+		if err := encodeManifest(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		got := buf.Bytes()
+		want, _ := json.Marshal(m)
+		if string(got) != string(want)+"\n" {
+			t.Errorf("encodeManifest:\n%s\nwant\n%s", got, want)
+		}
+		var back manifest
+		if err := json.Unmarshal(got, &back); err != nil || !slices.Equal(back.Files, m.Files) {
+			t.Errorf("manifest does not read back: %v\n%+v", err, back)
+		}
 	}
 }

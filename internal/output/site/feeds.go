@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -42,7 +44,7 @@ type rssItem struct {
 	PubDate     string   `xml:"pubDate"`
 	Creator     string   `xml:"dc:creator,omitempty"`
 	Categories  []string `xml:"category"`
-	Description string   `xml:"description"`
+	Description xmlText  `xml:"description"`
 }
 
 type rssGUID struct {
@@ -74,7 +76,24 @@ type atomPerson struct {
 
 type atomText struct {
 	Type string `xml:"type,attr"`
-	Body string `xml:",chardata"`
+	Body string `xml:",innerxml"` // escaped: see xmlText
+}
+
+// xmlText is an element's text escaped beforehand (xmlEscape): a post's body
+// goes into the RSS and Atom feeds, escaped once for both, which gives the
+// bytes encoding/xml gives for the plain text.
+type xmlText struct {
+	Text string `xml:",innerxml"`
+}
+
+// xmlEscape escapes s as encoding/xml escapes character data; scratch
+// holds s as bytes for xml.EscapeText, reused from call to call.
+func xmlEscape(s string, scratch *[]byte) string {
+	*scratch = append((*scratch)[:0], s...)
+	var sb strings.Builder
+	sb.Grow(len(s) + len(s)/8)
+	xml.EscapeText(&sb, *scratch) // a strings.Builder does not fail
+	return sb.String()
 }
 
 type atomCategory struct {
@@ -121,48 +140,48 @@ type jsonAuthor struct {
 }
 
 // feedItem is what every format's item is made of. The items of a feed are
-// built when the feed renders and encoded straight into its buffer: a post
-// sits in up to 3×levels+3 feeds, but caching encoded items held ~90 MB for
-// 10,000 posts, to save a small cost.
+// built when its three files render, so each body is loaded once for all
+// three, and encoded straight into the buffer: a post sits in up to
+// levels+1 feeds, but caching encoded items held ~90 MB for 10,000 posts,
+// to save a small cost.
 type feedItem struct {
 	e            *entry
 	link, author string
 	cats         []string
-	body         string
+	body, desc   string
+	xmlBody      string // body escaped for XML
 }
 
-func (b *builder) item(e *entry) feedItem {
-	it := feedItem{e: e, link: b.abs(e.href), author: cmp.Or(e.p.Author, e.src.name), cats: make([]string, len(e.cats)), body: b.body(e.p)}
-	for i, n := range e.cats {
-		it.cats[i] = n.name
-	}
-	return it
+func (b *builder) item(e *entry, scratch *[]byte) feedItem {
+	body := b.body(e)
+	return feedItem{e: e, link: b.abs(e.href("")), author: cmp.Or(e.author, e.src().name), cats: e.catNames(),
+		body: body, desc: excerpt(body, 140), xmlBody: xmlEscape(body, scratch)}
 }
 
 func (it feedItem) rss() rssItem {
-	p := it.e.p
-	return rssItem{Title: p.Title, Link: it.link, GUID: rssGUID{"true", it.link},
-		PubDate: it.e.date.Format(time.RFC1123Z), Creator: it.author, Categories: it.cats, Description: it.body}
+	p := it.e
+	return rssItem{Title: p.title, Link: it.link, GUID: rssGUID{"true", it.link},
+		PubDate: it.e.date.Format(time.RFC1123Z), Creator: it.author, Categories: it.cats, Description: xmlText{it.xmlBody}}
 }
 
 func (it feedItem) atom() atomEntry {
-	p := it.e.p
+	p := it.e
 	links := []atomLink{{Rel: "alternate", Type: "text/html", Href: it.link}}
-	if p.Link != "" {
-		links = append(links, atomLink{Rel: "related", Type: "text/html", Href: p.Link})
+	if p.link != "" {
+		links = append(links, atomLink{Rel: "related", Type: "text/html", Href: p.link})
 	}
 	ac := make([]atomCategory, len(it.cats))
 	for i, c := range it.cats {
 		ac[i] = atomCategory{c}
 	}
-	return atomEntry{ID: it.link, Title: p.Title, Updated: isoDate(it.e.updated), Published: isoDate(it.e.date),
-		Links: links, Author: atomPerson{it.author}, Categories: ac, Content: atomText{"html", it.body}}
+	return atomEntry{ID: it.link, Title: p.title, Updated: isoDate(it.e.updated), Published: isoDate(it.e.date),
+		Links: links, Author: atomPerson{it.author}, Categories: ac, Content: atomText{"html", it.xmlBody}}
 }
 
 func (b *builder) jsonItem(it feedItem) jsonItem {
-	p := it.e.p
-	j := jsonItem{ID: it.link, URL: it.link, ExternalURL: p.Link, Title: p.Title, ContentHTML: it.body,
-		Summary: it.e.desc, Image: b.absImage(p.Cover), DatePublished: isoDate(it.e.date),
+	p := it.e
+	j := jsonItem{ID: it.link, URL: it.link, ExternalURL: p.link, Title: p.title, ContentHTML: it.body,
+		Summary: it.desc, Image: b.absImage(p.cover), DatePublished: isoDate(it.e.date),
 		Authors: []jsonAuthor{{it.author}}, Tags: it.cats}
 	if it.e.updated.After(it.e.date) {
 		j.DateModified = isoDate(it.e.updated)
@@ -199,61 +218,77 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 	return nil
 }
 
-// feedJobs adds feed.xml, atom.xml and feed.json of a listing: dir and href
-// are the listing's folder ("" for the root).
-func (b *builder) feedJobs(dir, href, title string, entries []*entry) []job {
-	es := entries[:min(len(entries), maxFeedItems)]
-	home := b.abs(href)
-	var newest, updated time.Time
-	for _, e := range es {
-		if e.date.After(newest) {
-			newest = e.date
+// feedJob writes feed.xml, atom.xml and feed.json of a listing: dir and
+// href are the listing's folder ("" for the root).
+func (b *builder) feedJob(dir, href, title string, entries []*entry) job {
+	return func(buf *bytes.Buffer) error {
+		es := entries[:min(len(entries), maxFeedItems)]
+		items := make([]feedItem, len(es))
+		var scratch []byte
+		for i, e := range es {
+			items[i] = b.item(e, &scratch)
 		}
-		if e.updated.After(updated) {
-			updated = e.updated
+		for _, f := range []struct {
+			name  string
+			write func(*bytes.Buffer, string, string, []feedItem) error
+		}{{"feed.xml", b.rss}, {"atom.xml", b.atom}, {"feed.json", b.jsonFeed}} {
+			buf.Reset()
+			if err := f.write(buf, href, title, items); err != nil {
+				return fmt.Errorf("site: render %s: %w", dir+f.name, err)
+			}
+			if err := b.out.put(dir+f.name, buf.Bytes()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func (b *builder) rss(buf *bytes.Buffer, href, title string, items []feedItem) error {
+	doc := rssDoc{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", DC: "http://purl.org/dc/elements/1.1/",
+		Channel: rssChannel{Title: title, Link: b.abs(href), Description: title, Language: b.opt.Language,
+			Generator: "feedpost", Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: b.abs(href + "feed.xml")}}}
+	var newest time.Time
+	for _, it := range items {
+		if it.e.date.After(newest) {
+			newest = it.e.date
+		}
+		doc.Channel.Items = append(doc.Channel.Items, it.rss())
+	}
+	if !newest.IsZero() {
+		doc.Channel.LastBuildDate = newest.Format(time.RFC1123Z)
+	}
+	return writeXML(buf, doc)
+}
+
+func (b *builder) atom(buf *bytes.Buffer, href, title string, items []feedItem) error {
+	var updated time.Time
+	for _, it := range items {
+		if it.e.updated.After(updated) {
+			updated = it.e.updated
 		}
 	}
 	if updated.IsZero() {
 		updated = time.Unix(0, 0).UTC() // an empty feed still needs a stable <updated>
 	}
-	items := func() []feedItem {
-		out := make([]feedItem, len(es))
-		for i, e := range es {
-			out[i] = b.item(e)
-		}
-		return out
+	home := b.abs(href)
+	f := atomFeed{Lang: b.opt.Language, ID: home, Title: title, Updated: isoDate(updated),
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: b.abs(href + "atom.xml")},
+			{Rel: "alternate", Type: "text/html", Href: home}},
+		Author: atomPerson{b.opt.Title}, Generator: "feedpost"}
+	for _, it := range items {
+		f.Entries = append(f.Entries, it.atom())
 	}
-	rss := func(buf *bytes.Buffer) error {
-		doc := rssDoc{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", DC: "http://purl.org/dc/elements/1.1/",
-			Channel: rssChannel{Title: title, Link: home, Description: title, Language: b.opt.Language,
-				Generator: "feedpost", Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: b.abs(href + "feed.xml")}}}
-		if !newest.IsZero() {
-			doc.Channel.LastBuildDate = newest.Format(time.RFC1123Z)
-		}
-		for _, it := range items() {
-			doc.Channel.Items = append(doc.Channel.Items, it.rss())
-		}
-		return writeXML(buf, doc)
+	return writeXML(buf, f)
+}
+
+func (b *builder) jsonFeed(buf *bytes.Buffer, href, title string, items []feedItem) error {
+	f := jsonFeed{Version: "https://jsonfeed.org/version/1.1", Title: title, HomePageURL: b.abs(href),
+		FeedURL: b.abs(href + "feed.json"), Language: b.opt.Language, Items: []jsonItem{}}
+	for _, it := range items {
+		f.Items = append(f.Items, b.jsonItem(it))
 	}
-	atom := func(buf *bytes.Buffer) error {
-		f := atomFeed{Lang: b.opt.Language, ID: home, Title: title, Updated: isoDate(updated),
-			Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: b.abs(href + "atom.xml")},
-				{Rel: "alternate", Type: "text/html", Href: home}},
-			Author: atomPerson{b.opt.Title}, Generator: "feedpost"}
-		for _, it := range items() {
-			f.Entries = append(f.Entries, it.atom())
-		}
-		return writeXML(buf, f)
-	}
-	jf := func(buf *bytes.Buffer) error {
-		f := jsonFeed{Version: "https://jsonfeed.org/version/1.1", Title: title, HomePageURL: home,
-			FeedURL: b.abs(href + "feed.json"), Language: b.opt.Language, Items: []jsonItem{}}
-		for _, it := range items() {
-			f.Items = append(f.Items, b.jsonItem(it))
-		}
-		return writeJSON(buf, f)
-	}
-	return []job{{dir + "feed.xml", rss}, {dir + "atom.xml", atom}, {dir + "feed.json", jf}}
+	return writeJSON(buf, f)
 }
 
 func writeXML(buf *bytes.Buffer, v any) error {
@@ -265,13 +300,11 @@ func writeXML(buf *bytes.Buffer, v any) error {
 	return nil
 }
 
-// maxSitemapURLs is the sitemaps.org limit of URLs in one file.
-const maxSitemapURLs = 50000
+// maxSitemapURLs is the sitemaps.org limit of URLs in one file (a
+// variable for tests).
+var maxSitemapURLs = 50000
 
-type sitemapSet struct {
-	XMLName xml.Name         `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
-	URLs    []sitemapElement `xml:"url"`
-}
+const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 type sitemapElement struct {
 	Loc     string `xml:"loc"`
@@ -284,32 +317,69 @@ type sitemapIndex struct {
 }
 
 // sitemapJobs writes sitemap.xml, or, past the 50,000-URL limit, an index
-// sitemap.xml pointing at sitemap-1.xml, sitemap-2.xml, ….
-func (b *builder) sitemapJobs(pages []sitemapURL) []job {
-	set := func(ps []sitemapURL) func(*bytes.Buffer) error {
-		return func(buf *bytes.Buffer) error {
-			s := sitemapSet{URLs: make([]sitemapElement, len(ps))}
-			for i, p := range ps {
-				s.URLs[i].Loc = b.abs(p.href)
-				if !p.lastmod.IsZero() {
-					s.URLs[i].Lastmod = isoDate(p.lastmod)
+// sitemap.xml pointing at sitemap-1.xml, sitemap-2.xml, …. The sitemap
+// lists every listing page (b.pages, which jobs fills before any job
+// runs), every post page and the category index.
+func (b *builder) sitemapJobs() []job {
+	// url is the i-th page of the sitemap, computed when it is written
+	// rather than kept in a list.
+	url := func(i int) sitemapElement {
+		var href string
+		var lastmod time.Time
+		switch {
+		case i < len(b.pages):
+			href, lastmod = b.pages[i].href(), b.pages[i].lastmod()
+		case i < len(b.pages)+len(b.entries):
+			e := b.entries[i-len(b.pages)]
+			href, lastmod = e.href(""), e.updated
+		default:
+			href = "categories/"
+		}
+		el := sitemapElement{Loc: b.abs(href)}
+		if !lastmod.IsZero() {
+			el.Lastmod = isoDate(lastmod)
+		}
+		return el
+	}
+	set := func(name string, lo, hi int) job {
+		return b.stream(name, func(w io.Writer) error {
+			// One URL at a time: the same bytes as encoding a struct of
+			// all the URLs, written as they come.
+			if _, err := io.WriteString(w, xml.Header); err != nil {
+				return err
+			}
+			enc := xml.NewEncoder(w)
+			urlset := xml.StartElement{Name: xml.Name{Space: sitemapNS, Local: "urlset"}}
+			if err := enc.EncodeToken(urlset); err != nil {
+				return fmt.Errorf("site: encode XML: %w", err)
+			}
+			for i := lo; i < hi; i++ {
+				if err := enc.EncodeElement(url(i), xml.StartElement{Name: xml.Name{Local: "url"}}); err != nil {
+					return fmt.Errorf("site: encode XML: %w", err)
 				}
 			}
-			return writeXML(buf, s)
-		}
+			if err := enc.EncodeToken(urlset.End()); err != nil {
+				return fmt.Errorf("site: encode XML: %w", err)
+			}
+			if err := enc.Close(); err != nil {
+				return fmt.Errorf("site: encode XML: %w", err)
+			}
+			_, err := io.WriteString(w, "\n")
+			return err
+		})
 	}
-	if len(pages) <= maxSitemapURLs {
-		return []job{{"sitemap.xml", set(pages)}}
+	total := len(b.pages) + len(b.entries) + 1
+	if total <= maxSitemapURLs {
+		return []job{set("sitemap.xml", 0, total)}
 	}
 	var js []job
 	var idx sitemapIndex
-	for i := 0; i*maxSitemapURLs < len(pages); i++ {
+	for i := 0; i*maxSitemapURLs < total; i++ {
 		name := fmt.Sprintf("sitemap-%d.xml", i+1)
-		part := pages[i*maxSitemapURLs : min((i+1)*maxSitemapURLs, len(pages))]
-		js = append(js, job{name, set(part)})
+		js = append(js, set(name, i*maxSitemapURLs, min((i+1)*maxSitemapURLs, total)))
 		idx.Sitemaps = append(idx.Sitemaps, sitemapElement{Loc: b.abs(name)})
 	}
-	return append(js, job{"sitemap.xml", func(buf *bytes.Buffer) error { return writeXML(buf, idx) }})
+	return append(js, b.file("sitemap.xml", func(buf *bytes.Buffer) error { return writeXML(buf, idx) }))
 }
 
 type searchEntry struct {
@@ -323,16 +393,27 @@ type searchEntry struct {
 
 // searchIndex writes search.json: every post, newest first, with the few
 // fields the client-side search shows. url is root-relative (the site works
-// without site.url).
-func (b *builder) searchIndex(buf *bytes.Buffer) error {
-	list := make([]searchEntry, len(b.entries))
+// without site.url). The entries are encoded one at a time, the same bytes
+// as the whole list at once, and written as they come.
+func (b *builder) searchIndex(w io.Writer) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	buf.WriteByte('[')
 	for i, e := range b.entries {
-		cats := make([]string, len(e.cats))
-		for j, n := range e.cats {
-			cats[j] = n.name
+		if i > 0 {
+			buf.WriteByte(',')
 		}
-		list[i] = searchEntry{ID: e.p.ID, Title: e.p.Title, URL: b.path(e.href), Source: e.src.name,
-			Date: isoDate(e.date), Categories: cats}
+		s := searchEntry{ID: e.id, Title: e.title, URL: b.path(e.href("")), Source: e.src().name,
+			Date: isoDate(e.date), Categories: e.catNames()}
+		if err := enc.Encode(s); err != nil {
+			return fmt.Errorf("site: encode JSON: %w", err)
+		}
+		buf.Truncate(buf.Len() - 1) // the newline Encode ends each value with
+		if err := flushOver(w, &buf, 32<<10); err != nil {
+			return err
+		}
 	}
-	return writeJSON(buf, list)
+	buf.WriteString("]\n")
+	return flushOver(w, &buf, 0)
 }

@@ -4,22 +4,31 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// job is one output file: its path relative to Dir (slash-separated, real
-// UTF-8 names) and how to render it.
-type job struct {
-	rel    string
-	render func(buf *bytes.Buffer) error
+// job renders one or more files of the site into buf (reset before each
+// job) and hands each file to b.out.put.
+type job func(buf *bytes.Buffer) error
+
+// file is the job of one file, rendered by render.
+func (b *builder) file(rel string, render func(buf *bytes.Buffer) error) job {
+	return func(buf *bytes.Buffer) error {
+		if err := render(buf); err != nil {
+			return fmt.Errorf("site: render %s: %w", rel, err)
+		}
+		return b.out.put(rel, buf.Bytes())
+	}
 }
 
-// sitemapURL is one page for sitemap.xml.
-type sitemapURL struct {
-	href    string // escaped, relative to the root
-	lastmod time.Time
+// stream is the job of one file that grows with the number of posts,
+// written as render writes it (writer.putStream) rather than held.
+func (b *builder) stream(rel string, render func(w io.Writer) error) job {
+	return func(*bytes.Buffer) error { return b.out.putStream(rel, render) }
 }
 
 // listing is one paginated card listing (home, a category, a source).
@@ -33,148 +42,154 @@ type listing struct {
 	entries         []*entry
 }
 
-// jobs lists every file of the site. It also collects the sitemap's pages,
-// so it runs before the sitemap job renders.
+// listPage is page n of total of a listing: l.entries[lo:hi].
+type listPage struct {
+	l        *listing
+	n, total int
+	lo, hi   int
+}
+
+// href is the page's folder, escaped, relative to the root.
+func (lp listPage) href() string { return lp.l.pageHref(lp.n) }
+
+func (l *listing) pageHref(n int) string {
+	if n == 1 {
+		return l.href
+	}
+	return l.href + "page/" + strconv.Itoa(n) + "/"
+}
+
+// lastmod is when the newest post of the page changed last.
+func (lp listPage) lastmod() time.Time {
+	var t time.Time
+	for _, e := range lp.l.entries[lp.lo:lp.hi] {
+		if e.updated.After(t) {
+			t = e.updated
+		}
+	}
+	return t
+}
+
+// jobs lists every file of the site but the listing and post pages, which
+// are not jobs of their own (a closure each would be memory held for every
+// page during the build): it lists the listing pages in b.pages for the
+// sitemap and in b.order for write.
 func (b *builder) jobs() []job {
 	var js []job
-	var pages []sitemapURL
 	for _, name := range assetFiles {
 		data := b.tpl.assets[name]
-		js = append(js, job{"assets/" + name, func(buf *bytes.Buffer) error { buf.Write(data); return nil }})
+		js = append(js, b.file("assets/"+name, func(buf *bytes.Buffer) error { buf.Write(data); return nil }))
+	}
+	js = append(js, b.file("categories/index.html", func(buf *bytes.Buffer) error {
+		return b.tpl.categories.Execute(buf, b.categoriesPage())
+	}))
+	js = append(js, b.stream("search.json", b.searchIndex))
+	if b.base != "" {
+		js = append(js, b.feedJob("", "", b.opt.Title, b.entries))
 	}
 	t := b.labels
 
-	home := listing{kind: "home", heading: t.Latest, title: b.opt.Title, entries: b.entries,
+	home := &listing{kind: "home", heading: t.Latest, title: b.opt.Title, entries: b.entries,
 		description: b.opt.Title}
-	js, pages = b.listJobs(js, pages, home)
+	b.addPages(home)
 
 	for _, n := range b.nodes {
-		path := n.path()
-		names := make([]string, len(path))
-		crumbs := []link{{Name: t.Home, Href: b.root}}
-		for i, m := range path {
-			names[i] = m.name
-			crumbs = append(crumbs, link{Name: m.name, Href: b.path(m.href)})
-		}
-		l := listing{kind: "category", dir: n.dir, href: n.href, heading: n.name, crumbs: crumbs,
-			title:       strings.Join(names, " / ") + " - " + b.opt.Title,
-			description: strings.Join(names, " / ") + " · " + strconv.Itoa(len(n.posts)) + " " + t.Posts,
+		crumbs := append([]link{{Name: t.Home, Href: b.root}}, n.links...)
+		names := strings.Join(n.names, " / ")
+		l := &listing{kind: "category", dir: n.dir, href: n.href, heading: n.name, crumbs: crumbs,
+			title:       names + " - " + b.opt.Title,
+			description: names + " · " + strconv.Itoa(len(n.posts)) + " " + t.Posts,
 			entries:     n.posts}
 		for _, c := range n.children {
 			l.children = append(l.children, link{Name: c.name, Href: b.path(c.href), Count: len(c.posts)})
 		}
 		if b.base != "" {
-			l.feeds = b.feedLinks(n.href, strings.Join(names, " / ")+" - "+b.opt.Title)
-			js = append(js, b.feedJobs(n.dir, n.href, l.title, n.posts)...)
+			l.feeds = b.feedLinks(n.href, l.title)
+			js = append(js, b.feedJob(n.dir, n.href, l.title, n.posts))
 		}
-		js, pages = b.listJobs(js, pages, l)
+		b.addPages(l)
 	}
 
 	for _, s := range b.sources {
-		l := listing{kind: "source", dir: s.dir, href: s.href, heading: s.name,
+		l := &listing{kind: "source", dir: s.dir, href: s.href, heading: s.name,
 			title:       s.name + " - " + b.opt.Title,
 			description: s.name + " · " + strconv.Itoa(len(s.posts)) + " " + t.Posts,
 			crumbs:      []link{{Name: t.Home, Href: b.root}, {Name: t.Sources, Href: b.path("categories/#sources")}, {Name: s.name, Href: b.path(s.href)}},
 			entries:     s.posts}
-		js, pages = b.listJobs(js, pages, l)
+		b.addPages(l)
 	}
 
-	for i, e := range b.entries {
-		js = append(js, job{e.href + "index.html", func(buf *bytes.Buffer) error {
-			return b.tpl.post.Execute(buf, b.postPage(i))
-		}})
-		pages = append(pages, sitemapURL{e.href, e.updated})
-	}
-
-	js = append(js, job{"categories/index.html", func(buf *bytes.Buffer) error {
-		return b.tpl.categories.Execute(buf, b.categoriesPage())
-	}})
-	pages = append(pages, sitemapURL{href: "categories/"})
-
-	js = append(js, job{"search.json", b.searchIndex})
 	if b.base != "" {
-		js = append(js, b.feedJobs("", "", b.opt.Title, b.entries)...)
-		js = append(js, b.sitemapJobs(pages)...)
+		js = append(js, b.sitemapJobs()...) // after every addPages
 	}
+
+	// The listing pages are rendered in the order of their oldest post: a
+	// card is rendered by the first page that shows it and dropped after
+	// the last (builder.card), so this order keeps only the cards of the
+	// pages under way in memory, not every post's.
+	b.order = slices.Clone(b.pages)
+	oldest := func(lp listPage) int {
+		if lp.hi == lp.lo {
+			return -1
+		}
+		return lp.l.entries[lp.hi-1].idx
+	}
+	slices.SortStableFunc(b.order, func(x, y listPage) int { return oldest(x) - oldest(y) })
 	return js
 }
 
-// path is the node's chain from the top level down to itself.
-func (n *node) path() []*node {
-	var p []*node
-	for m := n; m != nil; m = m.parent {
-		p = append(p, m)
-	}
-	for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
-		p[i], p[j] = p[j], p[i]
-	}
-	return p
-}
-
-// listJobs adds the pages of one listing: dir/index.html, then
+// addPages adds the pages of one listing to b.pages: dir/index.html, then
 // dir/page/2/index.html, ….
-func (b *builder) listJobs(js []job, pages []sitemapURL, l listing) ([]job, []sitemapURL) {
+func (b *builder) addPages(l *listing) {
 	per := b.opt.PerPage
 	total := max(1, (len(l.entries)+per-1)/per)
-	pageHref := func(n int) string {
-		if n == 1 {
-			return l.href
-		}
-		return l.href + "page/" + strconv.Itoa(n) + "/"
-	}
 	for n := 1; n <= total; n++ {
-		dir := l.dir
-		if n > 1 {
-			dir += "page/" + strconv.Itoa(n) + "/"
-		}
-		var lastmod time.Time
-		lo, hi := (n-1)*per, min(n*per, len(l.entries))
-		for _, e := range l.entries[lo:hi] {
-			if e.updated.After(lastmod) {
-				lastmod = e.updated
-			}
-		}
-		pages = append(pages, sitemapURL{pageHref(n), lastmod})
-		js = append(js, job{dir + "index.html", func(buf *bytes.Buffer) error {
-			p := &page{Site: b.site, Kind: l.kind, Heading: l.heading, Title: l.title,
-				Description: l.description, Crumbs: l.crumbs, Feeds: l.feeds}
-			if n == 1 {
-				p.Children = l.children
-				if len(p.Crumbs) > 0 {
-					// The current page is the last crumb: shown, not linked.
-					p.Crumbs = append([]link{}, l.crumbs...)
-					p.Crumbs[len(p.Crumbs)-1].Href = ""
-				}
-			} else {
-				p.Title = fmt.Sprintf(b.labels.PageOf, n, total) + " - " + l.title
-			}
-			if b.base != "" {
-				p.Canonical = b.abs(pageHref(n))
-			}
-			var cards strings.Builder
-			size := 0
-			for _, e := range l.entries[lo:hi] {
-				size += len(e.card)
-			}
-			cards.Grow(size)
-			for _, e := range l.entries[lo:hi] {
-				cards.WriteString(string(e.card))
-			}
-			p.Cards = template.HTML(cards.String())
-			if lo < hi {
-				p.Image = l.entries[lo].image()
-			}
-			if total > 1 {
-				p.Pager = b.pager(n, total, pageHref)
-			}
-			return b.tpl.list.Execute(buf, p)
-		}})
+		b.pages = append(b.pages, listPage{l: l, n: n, total: total, lo: (n - 1) * per, hi: min(n*per, len(l.entries))})
 	}
-	return js, pages
+}
+
+// listPage renders and writes one listing page.
+func (b *builder) listPage(lp listPage, buf *bytes.Buffer) error {
+	l, n, total := lp.l, lp.n, lp.total
+	rel := l.dir + "index.html"
+	if n > 1 {
+		rel = l.dir + "page/" + strconv.Itoa(n) + "/index.html"
+	}
+	p := &page{Site: b.site, Kind: l.kind, Heading: l.heading, Title: l.title,
+		Description: l.description, Crumbs: l.crumbs, Feeds: l.feeds}
+	if n == 1 {
+		p.Children = l.children
+		if len(p.Crumbs) > 0 {
+			// The current page is the last crumb: shown, not linked.
+			p.Crumbs = append([]link{}, l.crumbs...)
+			p.Crumbs[len(p.Crumbs)-1].Href = ""
+		}
+	} else {
+		p.Title = fmt.Sprintf(b.labels.PageOf, n, total) + " - " + l.title
+	}
+	if b.base != "" {
+		p.Canonical = b.abs(lp.href())
+	}
+	es := l.entries[lp.lo:lp.hi]
+	cards, err := b.cards(es, buf)
+	if err != nil {
+		return fmt.Errorf("site: render %s: %w", rel, err)
+	}
+	p.Cards = cards
+	if len(es) > 0 {
+		p.Image = es[0].image()
+	}
+	if total > 1 {
+		p.Pager = b.pager(n, total, l.pageHref)
+	}
+	if err := b.tpl.list.Execute(buf, p); err != nil {
+		return fmt.Errorf("site: render %s: %w", rel, err)
+	}
+	return b.out.put(rel, buf.Bytes())
 }
 
 // image is the post's cover for og:image, "" when it has none.
-func (e *entry) image() template.URL { return safeImage(e.p.Cover) }
+func (e *entry) image() template.URL { return safeImage(e.cover) }
 
 // pager numbers pages around the current one, with the first and last page
 // always shown and gaps between.
@@ -200,15 +215,20 @@ func (b *builder) pager(n, total int, href func(int) string) *pager {
 	return pg
 }
 
-func (b *builder) postPage(i int) *page {
+// postPage renders and writes the page of post i.
+func (b *builder) postPage(i int, buf *bytes.Buffer) error {
 	e := b.entries[i]
-	v := b.postView(i, true)
-	p := &page{Site: b.site, Kind: "post", Heading: e.p.Title, Title: e.p.Title + " - " + b.opt.Title,
-		Description: e.desc, Image: e.image(), Post: v} // no crumbs: the meta line shows the linked category path
+	body := b.body(e)
+	p := &page{Site: b.site, Kind: "post", Heading: e.title, Title: e.title + " - " + b.opt.Title,
+		Description: excerpt(body, 140), Image: e.image(), Post: b.postView(i, &body)} // no crumbs: the meta line shows the linked category path
 	if b.base != "" {
-		p.Canonical = b.abs(e.href)
+		p.Canonical = b.abs(e.href(""))
 	}
-	return p
+	rel := e.href("index.html")
+	if err := b.tpl.post.Execute(buf, p); err != nil {
+		return fmt.Errorf("site: render %s: %w", rel, err)
+	}
+	return b.out.put(rel, buf.Bytes())
 }
 
 func (b *builder) categoriesPage() *page {

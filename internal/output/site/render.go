@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -24,14 +25,17 @@ import (
 // templateFiles are the embedded templates, each overridable by a file of
 // the same name in Options.Templates. base.html defines "base" (the layout)
 // and calls "content", which list.html, post.html and categories.html
-// define; card.html defines "card".
-var templateFiles = []string{"base.html", "card.html", "list.html", "post.html", "categories.html"}
+// define; card.html defines "card"; links.html defines "cat-links" and
+// "source-link", rendered once per category path and per source.
+var templateFiles = []string{"base.html", "card.html", "list.html", "post.html", "categories.html", "links.html"}
 
 // assetFiles are written to assets/ and overridable the same way.
 var assetFiles = []string{"style.css", "site.js", "cover.svg"}
 
 type templates struct {
 	card, list, post, categories *template.Template
+	fastCard                     bool // card.html is the embedded one: writeCard renders it
+	catLinks, sourceLink         *template.Template
 	assets                       map[string][]byte
 }
 
@@ -107,6 +111,15 @@ func loadTemplates(dir string) (*templates, error) {
 	}
 	if t.card = card.Lookup("card"); t.card == nil {
 		return nil, fmt.Errorf("site: template card.html does not define \"card\"")
+	}
+	t.fastCard = fastCards && isEmbeddedCard(src["card.html"])
+	links, err := parse(template.New(""), "links.html")
+	if err != nil {
+		return nil, err
+	}
+	t.catLinks, t.sourceLink = links.Lookup("cat-links"), links.Lookup("source-link")
+	if t.catLinks == nil || t.sourceLink == nil {
+		return nil, fmt.Errorf("site: template links.html must define \"cat-links\" and \"source-link\"")
 	}
 	for _, name := range assetFiles {
 		b, err := readFile(dir, "assets/"+name)
@@ -185,13 +198,17 @@ type pager struct {
 }
 
 // postView is one post as card.html and post.html see it; hrefs are
-// root-relative and path-escaped.
+// root-relative and path-escaped. CatLinks and SourceLink are Cats and
+// Source rendered by links.html, once for all the posts that share them:
+// the embedded templates insert those rather than spend a dozen escaper
+// calls per card and page on the same links.
 type postView struct {
 	Title, Href, ISO, Display, Author, Link string
 	Cover                                   template.URL
 	Body                                    template.HTML
 	Source                                  link
 	Cats                                    []link
+	SourceLink, CatLinks                    template.HTML
 	Newer, Older                            *link
 }
 
@@ -298,37 +315,53 @@ func safeImage(s string) template.URL {
 	return template.URL(s)
 }
 
-func (b *builder) catLinks(e *entry) []link {
-	out := make([]link, len(e.cats))
-	for i, n := range e.cats {
-		out[i] = link{Name: n.name, Href: b.path(n.href)}
-	}
-	return out
+// renderLinks renders every category path's links and every source's
+// link once, for all the cards and post pages that show them.
+func (b *builder) renderLinks() error {
+	return parallel(len(b.nodes)+len(b.sources), func(i int, buf *bytes.Buffer) error {
+		if i < len(b.nodes) {
+			n := b.nodes[i]
+			if err := b.tpl.catLinks.Execute(buf, n.links); err != nil {
+				return fmt.Errorf("site: render the links of category %s: %w", strings.Join(n.names, "/"), err)
+			}
+			n.html = template.HTML(buf.String())
+			return nil
+		}
+		s := b.sources[i-len(b.nodes)]
+		if err := b.tpl.sourceLink.Execute(buf, s.link); err != nil {
+			return fmt.Errorf("site: render the link of source %s: %w", s.key, err)
+		}
+		s.html = template.HTML(buf.String())
+		return nil
+	})
 }
 
-// postView is what the templates see of post i; withBody loads the body
-// (the post page needs it, a card does not).
-func (b *builder) postView(i int, withBody bool) *postView {
+// postView is what the templates see of post i; body, when not nil, is
+// the post's body (the post page needs it, a card does not).
+func (b *builder) postView(i int, body *string) *postView {
 	e := b.entries[i]
-	p := e.p
+	src := e.src()
 	v := &postView{
-		Title: p.Title, Href: b.path(e.href), ISO: isoDate(e.date), Display: displayDate(e.date),
-		Link: p.Link, Cover: b.cover(p.Cover),
-		Source: link{Name: e.src.name, Href: b.path(e.src.href)}, Cats: b.catLinks(e),
+		Title: e.title, Href: b.path(e.href("")), ISO: isoDate(e.date), Display: displayDate(e.date),
+		Link: e.link, Cover: b.cover(e.cover),
+		Source: src.link, SourceLink: src.html, Cats: e.catLinks(),
 	}
-	if withBody {
-		v.Body = template.HTML(b.body(p))
+	if n := e.leaf(); n != nil {
+		v.CatLinks = n.html
 	}
-	if p.Author != e.src.name {
-		v.Author = p.Author
+	if body != nil {
+		v.Body = template.HTML(*body)
+	}
+	if e.author != src.name {
+		v.Author = e.author
 	}
 	if i > 0 {
 		n := b.entries[i-1]
-		v.Newer = &link{Name: n.p.Title, Href: b.path(n.href)}
+		v.Newer = &link{Name: n.title, Href: b.path(n.href(""))}
 	}
 	if i+1 < len(b.entries) {
 		n := b.entries[i+1]
-		v.Older = &link{Name: n.p.Title, Href: b.path(n.href)}
+		v.Older = &link{Name: n.title, Href: b.path(n.href(""))}
 	}
 	return v
 }
@@ -343,22 +376,110 @@ func (b *builder) cover(c string) template.URL {
 func isoDate(t time.Time) string     { return t.Format(time.RFC3339) }
 func displayDate(t time.Time) string { return t.Format("2006-01-02 15:04") }
 
-// renderCards renders each post's card once (reused by every listing that
-// shows it) and its description, on all cores.
-func (b *builder) renderCards() error {
-	return parallel(len(b.entries), func(i int, buf *bytes.Buffer) error {
-		e := b.entries[i]
-		v := b.postView(i, false)
-		if err := b.tpl.card.Execute(buf, v); err != nil {
-			return fmt.Errorf("site: render card of post %s: %w", e.p.ID, err)
+// cards returns the cards of es joined, for a listing page. buf is
+// scratch space, left empty.
+func (b *builder) cards(es []*entry, buf *bytes.Buffer) (template.HTML, error) {
+	var one [32]string
+	parts := one[:0]
+	size := 0
+	for _, e := range es {
+		c, err := b.card(e, buf)
+		if err != nil {
+			return "", err
 		}
-		e.card = template.HTML(buf.String())
-		e.desc = excerpt(b.body(e.p), 140)
-		return nil
+		parts = append(parts, c)
+		size += len(c)
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, c := range parts {
+		sb.WriteString(c)
+	}
+	return template.HTML(sb.String()), nil
+}
+
+// card is a post's card.html while listing pages still need it.
+type card struct {
+	once sync.Once
+	html string
+	err  error
+	uses int  // listing pages still to show it; guarded by builder.cardMu
+	keep bool // html is kept for those pages (and counted in builder.cardBytes)
+}
+
+// maxCardBytes bounds the rendered cards kept for listing pages still to
+// come. Which pages come when depends on the posts: a source with one page
+// of posts spread over months holds its cards from the home page's first
+// page to nearly the last. Past the bound a card is rendered for each page
+// that shows it instead of once: memory stays bounded however many posts
+// and sources there are, for some more rendering beyond that size. 8 MB
+// holds some 8,000 cards; a variable so that tests can lower it.
+var maxCardBytes = 8 << 20
+
+// card returns e's card for one more listing page. Every post is on its
+// home page, its source's page and the page of each level of its category
+// path; its card is rendered by the first of these pages and dropped after
+// the last. As listing pages are rendered in the order of their oldest
+// post (jobs), only the cards of the pages under way are held, up to
+// maxCardBytes.
+func (b *builder) card(e *entry, buf *bytes.Buffer) (string, error) {
+	if b.tpl.fastCard { // cheaper to render again than to keep
+		return b.renderCard(e, buf)
+	}
+	b.cardMu.Lock()
+	c := b.live[e]
+	if c == nil {
+		c = &card{uses: 2, keep: b.cardBytes < maxCardBytes}
+		if n := e.leaf(); n != nil {
+			c.uses += len(n.names)
+		}
+		b.live[e] = c
+	}
+	c.uses--
+	last := c.uses <= 0
+	if last {
+		delete(b.live, e)
+	}
+	b.cardMu.Unlock()
+	if !c.keep {
+		html, err := b.renderCard(e, buf)
+		return html, err
+	}
+	c.once.Do(func() {
+		c.html, c.err = b.renderCard(e, buf)
+		b.cardMu.Lock()
+		b.cardBytes += len(c.html)
+		b.cardMu.Unlock()
 	})
+	if last { // after once.Do: the bytes were counted before they are given back
+		b.cardMu.Lock()
+		b.cardBytes -= len(c.html)
+		b.cardMu.Unlock()
+	}
+	return c.html, c.err
+}
+
+// renderCard renders e's card.html. buf is scratch space, left empty.
+func (b *builder) renderCard(e *entry, buf *bytes.Buffer) (string, error) {
+	buf.Reset()
+	defer buf.Reset()
+	if b.tpl.fastCard {
+		writeCard(buf, b.postView(e.idx, nil))
+		return buf.String(), nil
+	}
+	if err := b.tpl.card.Execute(buf, b.postView(e.idx, nil)); err != nil {
+		return "", fmt.Errorf("site: render card of post %s: %w", e.id, err)
+	}
+	return buf.String(), nil
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxKeptBuffer bounds the buffers kept for the next page. A few files
+// grow with the number of posts (search.json, the sitemap: megabytes for
+// 10,000 posts); a worker's buffer that held one is dropped rather than
+// held for the rest of the build.
+const maxKeptBuffer = 1 << 20
 
 // parallel runs fn for 0..n-1 on GOMAXPROCS workers, each with a reused
 // buffer (reset before every call), and returns the first error. A panic in
@@ -374,7 +495,11 @@ func parallel(n int, fn func(i int, buf *bytes.Buffer) error) error {
 		go func() {
 			defer wg.Done()
 			buf := bufPool.Get().(*bytes.Buffer)
-			defer bufPool.Put(buf)
+			defer func() {
+				if buf.Cap() <= maxKeptBuffer {
+					bufPool.Put(buf)
+				}
+			}()
 			defer func() {
 				if r := recover(); r != nil {
 					errs[w] = fmt.Errorf("site: panic while rendering: %v", r)
@@ -392,6 +517,9 @@ func parallel(n int, fn func(i int, buf *bytes.Buffer) error) error {
 					failed.Store(true)
 					return
 				}
+				if buf.Cap() > maxKeptBuffer {
+					buf = new(bytes.Buffer)
+				}
 			}
 		}()
 	}
@@ -408,6 +536,7 @@ var blockTags = map[string]bool{"p": true, "div": true, "br": true, "li": true, 
 func excerpt(body string, n int) string {
 	z := html.NewTokenizer(strings.NewReader(body))
 	var sb strings.Builder
+	sb.Grow(min(len(body), 4*n+len("…")))
 	count, space := 0, false
 	for {
 		switch z.Next() {
@@ -419,7 +548,9 @@ func excerpt(body string, n int) string {
 				space = true
 			}
 		case html.TextToken:
-			for _, r := range string(z.Text()) {
+			for text := z.Text(); len(text) > 0; {
+				r, size := utf8.DecodeRune(text)
+				text = text[size:]
 				if unicode.IsSpace(r) {
 					space = sb.Len() > 0
 					continue

@@ -23,12 +23,19 @@
 // Options.URL is set.
 //
 // The builder is incremental by comparison, not by bookkeeping: every run
-// renders everything (cheap: cards are rendered once per post and reused by
-// every listing, pages are rendered by a worker pool) and writes only the
-// files whose bytes differ, atomically. A manifest (.feedpost-site.json) lists
-// the files it wrote, so files of posts, categories or sources that disappear
-// are removed while anything else in the folder is left alone. Pages carry
-// no build time, so an unchanged input rewrites nothing.
+// renders everything (cheap: a worker pool renders the pages, each card once
+// for all the listings that show it, each category path and source link once
+// for all its posts) and writes only the files whose bytes differ,
+// atomically. A manifest (.feedpost-site.json) lists the files it wrote, so
+// files of posts, categories or sources that disappear are removed while
+// anything else in the folder is left alone. Pages carry no build time, so
+// an unchanged input rewrites nothing.
+//
+// Memory grows by a few hundred bytes a post, not by the posts: the caller
+// hands the posts over one at a time (BuildEach) without their bodies,
+// which Options.Body loads when a page needs one; a card is held only while
+// listing pages show it; the files that grow with the number of posts
+// (search.json, the sitemap, the manifest) are written as they render.
 package site
 
 import (
@@ -38,6 +45,7 @@ import (
 	"html/template"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,8 +68,9 @@ type Options struct {
 
 	// Templates is a folder whose files replace the embedded ones of the
 	// same name: base.html, card.html, list.html, post.html,
-	// categories.html, style.css, site.js, cover.svg. "" = embedded only.
-	// Page templates get a *page (render.go), card.html a *postView.
+	// categories.html, links.html, style.css, site.js, cover.svg. "" =
+	// embedded only. Page templates get a *page (render.go), card.html a
+	// *postView, links.html's "cat-links" a []link and "source-link" a link.
 	Templates string
 
 	// Location is the zone dates are shown in; nil keeps each post's own
@@ -76,8 +85,10 @@ type Options struct {
 
 	// Body, when set, loads a post's body by id: the caller then passes
 	// posts without bodies, and the builder holds at most a few bodies at a
-	// time (each is loaded for its card's excerpt, its page and the feeds
-	// that list it), so memory stays flat however many posts there are.
+	// time (each is loaded once for its page, and once for each of the
+	// category feeds and the site feed that list it among their newest 50),
+	// so memory stays flat however many posts there are. It is called from
+	// several goroutines at once.
 	Body func(id string) (string, error)
 
 	// Now is accepted for tests and API symmetry but deliberately unused:
@@ -96,18 +107,42 @@ type Stats struct {
 // maxFeedItems is how many newest posts each output feed carries.
 const maxFeedItems = 50
 
-// entry is a post prepared once for every page that shows it.
+// entry is what the pages show of a post, prepared once for all of them.
+// Entries are held for every post at once, so they keep no more than the
+// pages need: strings that many posts share (source, category path,
+// author) are held once, and a post's card only while listings show it
+// (builder.card).
 type entry struct {
-	p       *post.Post
-	slug    string
-	href    string // "posts/<id>/" relative to the site root
-	date    time.Time
-	updated time.Time
-	cats    []*node // one node per level of the post's category path
-	src     *source
-	card    template.HTML
-	desc    string
+	id, title, cover, link string
+	author                 string // interned: most posts of a source share it
+	body                   string // the body when the post came with one; else Options.Body loads it
+	idx                    int    // position in builder.entries (newest first)
+	date, updated          time.Time
+	org                    *origin
+	cats                   *catPath
 }
+
+// origin is a source as posts name it: by key and display name.
+type origin struct {
+	key, name string
+	src       *source // set by prepare
+}
+
+// catPath is a post's category names as given; posts with the same names
+// share one.
+type catPath struct {
+	names []string
+	leaf  *node // the last level, set by prepare; nil without categories
+}
+
+func (e *entry) src() *source { return e.org.src }
+
+// leaf is the last level of the post's category path, nil without one.
+func (e *entry) leaf() *node { return e.cats.leaf }
+
+// href is the post's folder relative to the site root plus suffix:
+// "posts/<id>/" + suffix.
+func (e *entry) href(suffix string) string { return "posts/" + postSlug(e.id) + "/" + suffix }
 
 // node is one level of a category path: 新媒体, 新媒体/趣头条, ….
 type node struct {
@@ -117,6 +152,12 @@ type node struct {
 	parent   *node
 	children []*node
 	posts    []*entry // newest first
+
+	// For the posts whose path ends here: the names and links of the path
+	// from the top level down, and the links rendered by "cat-links".
+	names []string
+	links []link
+	html  template.HTML
 }
 
 // source is one feed source with its page.
@@ -124,6 +165,8 @@ type source struct {
 	key, name string
 	dir, href string
 	posts     []*entry
+	link      link
+	html      template.HTML // link rendered by "source-link"
 }
 
 // builder holds one build's prepared state.
@@ -135,26 +178,42 @@ type builder struct {
 	tpl    *templates
 	site   *siteView
 
-	entries []*entry
-	nodes   []*node // every category node, parents before children
+	// What add collects: the posts in the order given, allocated a slab
+	// at a time (no copying as they grow), and the strings they share.
+	addMu   sync.Mutex
+	slab    []entry
+	origins map[[2]string]*origin
+	paths   map[string]*catPath
+	authors map[string]string
+
+	entries []*entry // newest first, after prepare
+	nodes   []*node  // every category node, parents before children
 	top     []*node
 	sources []*source
+	pages   []listPage // every listing page, in sitemap order
+	order   []listPage // the same, in the order they are rendered (jobs)
+
+	cardMu    sync.Mutex
+	live      map[*entry]*card // the cards listings are showing (see builder.card)
+	cardBytes int              // the size of the cards kept in live
+
+	out *output // where the jobs put their files (write)
 
 	errMu   sync.Mutex
 	bodyErr error // the first error of Options.Body
 }
 
-// body returns p's body, loading it through Options.Body when p came
-// without one. A load error fails the build (see Build).
-func (b *builder) body(p *post.Post) string {
-	if p.Body != "" || b.opt.Body == nil {
-		return p.Body
+// body returns e's body, loading it through Options.Body when the post
+// came without one. A load error fails the build (see Build).
+func (b *builder) body(e *entry) string {
+	if e.body != "" || b.opt.Body == nil {
+		return e.body
 	}
-	s, err := b.opt.Body(p.ID)
+	s, err := b.opt.Body(e.id)
 	if err != nil {
 		b.errMu.Lock()
 		if b.bodyErr == nil {
-			b.bodyErr = fmt.Errorf("site: load the body of post %s: %w", p.ID, err)
+			b.bodyErr = fmt.Errorf("site: load the body of post %s: %w", e.id, err)
 		}
 		b.errMu.Unlock()
 	}
@@ -168,18 +227,36 @@ func (b *builder) body(p *post.Post) string {
 // formats require absolute URLs. Files they left from an earlier build with a
 // URL are removed like any stale file.
 func Build(posts []post.Post, opt Options) (Stats, error) {
+	return BuildEach(func(add func(post.Post)) error {
+		for i := range posts {
+			add(posts[i])
+		}
+		return nil
+	}, opt)
+}
+
+// BuildEach is Build for posts handed over one at a time: each calls add
+// for every post, in any order, and returns nil or an error that fails the
+// build. The builder keeps only what its pages show of a post, so a caller
+// that reads the posts one by one (from a store, say) and passes them
+// without bodies, with Options.Body set, never holds them all: memory grows
+// by a few hundred bytes a post, not by the posts.
+func BuildEach(each func(add func(post.Post)) error, opt Options) (Stats, error) {
 	if opt.Dir == "" {
 		return Stats{}, fmt.Errorf("site: no output folder (site.dir) given")
 	}
-	b, err := newBuilder(posts, opt)
+	b, err := newBuilder(opt)
 	if err != nil {
 		return Stats{}, err
 	}
-	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return Stats{}, fmt.Errorf("site: create output folder: %w", err)
+	if err := each(b.add); err != nil {
+		return Stats{}, fmt.Errorf("site: read the posts: %w", err)
 	}
-	if err := b.renderCards(); err != nil {
+	if err := b.prepare(); err != nil {
 		return Stats{}, err
+	}
+	if err := os.MkdirAll(b.opt.Dir, 0o755); err != nil {
+		return Stats{}, fmt.Errorf("site: create output folder: %w", err)
 	}
 	st, err := b.write(b.jobs())
 	if err == nil {
@@ -188,7 +265,9 @@ func Build(posts []post.Post, opt Options) (Stats, error) {
 	return st, err
 }
 
-func newBuilder(posts []post.Post, opt Options) (*builder, error) {
+// newBuilder checks the options and loads the templates; add then takes
+// the posts and prepare readies the build.
+func newBuilder(opt Options) (*builder, error) {
 	if opt.Title == "" {
 		opt.Title = "新闻聚合"
 	}
@@ -206,78 +285,104 @@ func newBuilder(posts []post.Post, opt Options) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{opt: opt, base: base, root: root, labels: labelsFor(opt.Language), tpl: tpl}
-	b.prepare(posts)
-	b.site = b.siteView()
-	if err := b.renderChrome(); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return &builder{opt: opt, base: base, root: root, labels: labelsFor(opt.Language), tpl: tpl,
+		origins: map[[2]string]*origin{}, paths: map[string]*catPath{}, authors: map[string]string{},
+		live: map[*entry]*card{}}, nil
 }
 
-// prepare sorts and deduplicates the posts and builds the category tree and
-// the sources.
-func (b *builder) prepare(posts []post.Post) {
-	b.entries = make([]*entry, 0, len(posts))
-	seen := make(map[string]bool, len(posts))
-	order := make([]*post.Post, len(posts))
-	for i := range posts {
-		order[i] = &posts[i]
+// slabSize is how many entries add allocates at once.
+const slabSize = 1024
+
+// add takes one post: what its pages show of it, the strings it shares
+// with other posts held once.
+func (b *builder) add(p post.Post) {
+	b.addMu.Lock()
+	defer b.addMu.Unlock()
+	if len(b.slab) == cap(b.slab) {
+		b.slab = make([]entry, 0, slabSize)
 	}
-	slices.SortStableFunc(order, func(x, y *post.Post) int {
-		if c := y.Date.Compare(x.Date); c != 0 {
+	b.slab = append(b.slab, entry{id: p.ID, title: p.Title, cover: p.Cover, link: p.Link, body: p.Body,
+		date: b.inZone(p.Date), updated: b.inZone(p.Updated)})
+	e := &b.slab[len(b.slab)-1]
+	if e.updated.Before(e.date) {
+		e.updated = e.date
+	}
+	if a, ok := b.authors[p.Author]; ok {
+		e.author = a
+	} else {
+		e.author = p.Author
+		b.authors[p.Author] = p.Author
+	}
+	key := [2]string{p.SourceKey, p.SourceName}
+	if e.org = b.origins[key]; e.org == nil {
+		e.org = &origin{key: p.SourceKey, name: p.SourceName}
+		b.origins[key] = e.org
+	}
+	var sb strings.Builder
+	for _, name := range p.Categories { // length-prefixed: no two lists give the same key
+		sb.WriteString(strconv.Itoa(len(name)))
+		sb.WriteByte(':')
+		sb.WriteString(name)
+	}
+	path := sb.String()
+	if e.cats = b.paths[path]; e.cats == nil {
+		e.cats = &catPath{names: slices.Clone(p.Categories)}
+		b.paths[path] = e.cats
+	}
+	b.entries = append(b.entries, e)
+}
+
+// prepare sorts and deduplicates the posts, builds the category tree and
+// the sources, and renders what every page shares.
+func (b *builder) prepare() error {
+	b.sort()
+	b.site = b.siteView()
+	if err := b.renderChrome(); err != nil {
+		return err
+	}
+	return b.renderLinks()
+}
+
+// sort orders the posts newest first, drops repeated ones and builds the
+// category tree and the sources.
+func (b *builder) sort() {
+	b.slab, b.origins, b.paths, b.authors = nil, nil, nil, nil
+	all := b.entries
+	slices.SortStableFunc(all, func(x, y *entry) int {
+		if c := y.date.Compare(x.date); c != 0 {
 			return c
 		}
-		return strings.Compare(x.ID, y.ID)
+		return strings.Compare(x.id, y.id)
 	})
+	b.entries = make([]*entry, 0, len(all))
+	seen := make(map[string]bool, len(all))
 	nodes := map[string]*node{}
 	sources := map[string]*source{}
-	for _, p := range order {
-		slug := postSlug(p.ID)
+	for _, e := range all {
+		slug := postSlug(e.id)
 		if seen[slug] {
 			continue // the same post twice: the newest copy wins
 		}
 		seen[slug] = true
-		e := &entry{p: p, slug: slug, href: "posts/" + slug + "/", date: b.inZone(p.Date), updated: b.inZone(p.Updated)}
-		if e.updated.Before(e.date) {
-			e.updated = e.date
+		e.idx = len(b.entries)
+		if e.cats.leaf == nil {
+			e.cats.leaf = b.pathNode(e.cats.names, nodes)
 		}
-		var parent *node
-		for _, name := range p.Categories {
-			if strings.TrimSpace(name) == "" {
-				continue
-			}
-			dir := "category/"
-			if parent != nil {
-				dir = parent.dir
-			}
-			dir += segment(name) + "/"
-			n := nodes[dir]
-			if n == nil {
-				n = &node{name: strings.TrimSpace(name), dir: dir, href: escapeSegments(dir), parent: parent}
-				nodes[dir] = n
-				b.nodes = append(b.nodes, n)
-				if parent == nil {
-					b.top = append(b.top, n)
-				} else {
-					parent.children = append(parent.children, n)
-				}
-			}
+		for n := e.cats.leaf; n != nil; n = n.parent {
 			n.posts = append(n.posts, e)
-			e.cats = append(e.cats, n)
-			parent = n
 		}
-		key := p.SourceKey
+		key := e.org.key
 		s := sources[key]
 		if s == nil {
 			slug := sourceSlug(key)
-			name := cmp.Or(p.SourceName, p.SourceKey, slug)
+			name := cmp.Or(e.org.name, key, slug)
 			s = &source{key: key, name: name, dir: "source/" + slug + "/", href: "source/" + escapeSegments(slug) + "/"}
+			s.link = link{Name: s.name, Href: b.path(s.href)}
 			sources[key] = s
 			b.sources = append(b.sources, s)
 		}
+		e.org.src = s
 		s.posts = append(s.posts, e)
-		e.src = s
 		b.entries = append(b.entries, e)
 	}
 	byCount := func(x, y *node) int {
@@ -293,6 +398,59 @@ func (b *builder) prepare(posts []post.Post) {
 	slices.SortFunc(b.sources, func(x, y *source) int {
 		return cmp.Or(strings.Compare(x.name, y.name), strings.Compare(x.key, y.key))
 	})
+}
+
+// pathNode returns the node of the last level of a category path, making
+// the nodes of the path that do not exist yet; nil for a path without a
+// (non-blank) name.
+func (b *builder) pathNode(names []string, nodes map[string]*node) *node {
+	var parent *node
+	for _, name := range names {
+		if strings.TrimSpace(name) == "" {
+			continue
+		}
+		dir := "category/"
+		if parent != nil {
+			dir = parent.dir
+		}
+		dir += segment(name) + "/"
+		n := nodes[dir]
+		if n == nil {
+			n = &node{name: strings.TrimSpace(name), dir: dir, href: escapeSegments(dir), parent: parent}
+			l := link{Name: n.name, Href: b.path(n.href)}
+			if parent != nil {
+				n.names = slices.Clip(append(slices.Clone(parent.names), n.name))
+				n.links = slices.Clip(append(slices.Clone(parent.links), l))
+			} else {
+				n.names, n.links = []string{n.name}, []link{l}
+			}
+			nodes[dir] = n
+			b.nodes = append(b.nodes, n)
+			if parent == nil {
+				b.top = append(b.top, n)
+			} else {
+				parent.children = append(parent.children, n)
+			}
+		}
+		parent = n
+	}
+	return parent
+}
+
+// catNames are the names of the post's category path, top level first.
+func (e *entry) catNames() []string {
+	if n := e.leaf(); n != nil {
+		return n.names
+	}
+	return nil
+}
+
+// catLinks are the links of the post's category path, top level first.
+func (e *entry) catLinks() []link {
+	if n := e.leaf(); n != nil {
+		return n.links
+	}
+	return nil
 }
 
 func (b *builder) inZone(t time.Time) time.Time {
