@@ -54,3 +54,24 @@ func TestBuildFollowsConfig(t *testing.T) {
 	build("丙")
 	check("丙")
 }
+
+// A post that cannot be written fails the build with an error naming it,
+// and the build stops instead of hanging.
+func TestBuildReportsWriteErrors(t *testing.T) {
+	fs := newFeedServer(t, rss(item("a", "第一条", "<p>正文一</p>", "Tue, 17 Aug 2021 06:56:06 GMT"),
+		item("b", "第二条", "<p>正文二</p>", "Tue, 17 Aug 2021 07:56:06 GMT")))
+	e := newEnvYAML(t, "hexo: {dir: posts}\nsources:\n  - url: "+fs.URL+"\n    name: s\n")
+	e.run()
+	e.cfg.Sources[0].Author = "乙" // every post changes
+	posts := filepath.Join(e.dir, "posts")
+	if err := os.RemoveAll(posts); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(posts, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(e.cfg, e.st, Options{}).Build(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "hexo") {
+		t.Fatalf("build into a file: %v; want an error naming the Hexo post", err)
+	}
+}
