@@ -53,21 +53,7 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Fatal(err)
 	}
 	path := func(i int) string { return filepath.Join(feeds, fmt.Sprintf("s%04d.xml", i)) }
-	yml := workload.Config(benchSources, path, workload.Outputs{Store: filepath.Join(dir, "feedpost.db"), Hexo: filepath.Join(dir, "posts")})
-	cfgPath := filepath.Join(dir, "feedpost.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	r := New(cfg, st, Options{})
+	r, _ := benchRunner(b, dir, path)
 
 	gen := 0
 	writeFeeds := func() int64 {
@@ -119,23 +105,7 @@ func BenchmarkPipeline(b *testing.B) {
 // kept (article, rendered post, pending flag) so that a crash loses nothing
 // and later builds need no fetch.
 func BenchmarkStages(b *testing.B) {
-	dir := benchDir(b)
-	cfgPath := filepath.Join(dir, "feedpost.yaml")
-	yml := workload.Config(benchSources, func(i int) string { return fmt.Sprintf("http://127.0.0.1:1/%d.xml", i) },
-		workload.Outputs{Store: filepath.Join(dir, "feedpost.db"), Hexo: filepath.Join(dir, "posts")})
-	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	r := New(cfg, st, Options{})
+	r, cfg := benchRunner(b, benchDir(b), func(i int) string { return fmt.Sprintf("http://127.0.0.1:1/%d.xml", i) })
 	feeds := make([][]byte, benchSources)
 	var n int64
 	gen := 0
@@ -229,6 +199,27 @@ func BenchmarkTokenizer(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N*len(bodies))/b.Elapsed().Seconds(), "items/s")
+}
+
+// benchRunner writes the workload's config for benchSources sources (source
+// i at urlFor(i); Hexo posts and the store under dir), opens its store
+// (closed when the benchmark ends) and returns a Runner on them.
+func benchRunner(b *testing.B, dir string, urlFor func(i int) string) (*Runner, *config.Config) {
+	yml := workload.Config(benchSources, urlFor, workload.Outputs{Store: filepath.Join(dir, "feedpost.db"), Hexo: filepath.Join(dir, "posts")})
+	cfgPath := filepath.Join(dir, "feedpost.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return New(cfg, st, Options{}), cfg
 }
 
 // benchDir is the benchmark's work folder: b.TempDir(), or, when

@@ -649,25 +649,14 @@ func (s *Store) CountItems(sourceKey string) (int, error) {
 	return n, nil
 }
 
-// FindByDedupeKey returns an item stored under this dedupe key. Pruned items
-// count too (a pruned item must not come back through another source), but a
-// live item is preferred over a pruned one, then the first seen; Item(id)
-// tells which it is. An empty key never matches.
-func (s *Store) FindByDedupeKey(key string) (id, sourceKey string, found bool, err error) {
-	m, err := s.FindByDedupeKeys([]string{key})
-	if err != nil {
-		return "", "", false, err
-	}
-	hit, found := m[key]
-	return hit.ID, hit.SourceKey, found, nil
-}
-
 // DedupeHit is the item FindByDedupeKeys chose for a key.
 type DedupeHit struct{ ID, SourceKey string }
 
-// FindByDedupeKeys is FindByDedupeKey for many keys in one query (a source's
-// new items are checked together); keys with no item are absent from the
-// map.
+// FindByDedupeKeys returns, for each of keys, an item stored under it, in
+// one query (a source's new items are checked together). Pruned items count
+// too (a pruned item must not come back through another source), but a live
+// item is preferred over a pruned one, then the first seen; Item(id) tells
+// which it is. Keys with no item, and the empty key, are absent from the map.
 func (s *Store) FindByDedupeKeys(keys []string) (map[string]DedupeHit, error) {
 	out := map[string]DedupeHit{}
 	var want []string

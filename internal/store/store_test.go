@@ -440,8 +440,8 @@ func TestPrunedNotResurrected(t *testing.T) {
 	if !slices.Equal(ids, []string{"2"}) {
 		t.Errorf("EachItem ids = %v, want [2]", ids)
 	}
-	if id, _, found, _ := s.FindByDedupeKey(orig.DedupeKey); !found || id != "1" {
-		t.Errorf("FindByDedupeKey of a pruned item = %q, %v; want 1, true", id, found)
+	if hits, err := s.FindByDedupeKeys([]string{orig.DedupeKey}); err != nil || hits[orig.DedupeKey].ID != "1" {
+		t.Errorf("FindByDedupeKeys of a pruned item = %v, %v; want item 1", hits, err)
 	}
 	if err := s.SetFulltext("1", "<p>x</p>"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SetFulltext on a pruned item = %v, want ErrNotFound", err)
@@ -574,7 +574,7 @@ func itemIDs(items []Item) []string {
 	return ids
 }
 
-func TestCountItemsAndFindByDedupeKey(t *testing.T) {
+func TestCountItemsAndFindByDedupeKeys(t *testing.T) {
 	s, _ := openTest(t)
 	x := item("x", t0)
 	y := item("y", t0)
@@ -603,9 +603,10 @@ func TestCountItemsAndFindByDedupeKey(t *testing.T) {
 		{"unknown", "", "", false},
 	}
 	for _, tc := range finds {
-		id, src, found, err := s.FindByDedupeKey(tc.key)
-		if err != nil || id != tc.id || src != tc.source || found != tc.found {
-			t.Errorf("FindByDedupeKey(%q) = %q, %q, %v, %v; want %q, %q, %v", tc.key, id, src, found, err, tc.id, tc.source, tc.found)
+		hits, err := s.FindByDedupeKeys([]string{tc.key})
+		hit, found := hits[tc.key]
+		if err != nil || hit.ID != tc.id || hit.SourceKey != tc.source || found != tc.found {
+			t.Errorf("FindByDedupeKeys(%q) = %v, %v, %v; want %q, %q, %v", tc.key, hit, found, err, tc.id, tc.source, tc.found)
 		}
 	}
 }
