@@ -23,6 +23,10 @@ func (r *Runner) backedOff(state store.Source, res *SourceResult) bool {
 	return true
 }
 
+// metaConfigURL is the source's URL as the config gave it when it was last
+// run, kept in its Meta to notice that the config changed it.
+const metaConfigURL = "config_url"
+
 // The feed's own TTL is kept in the source's Meta, so that a 304 — which
 // carries no feed to read it from — still schedules with it.
 const metaTTL = "ttl"

@@ -152,3 +152,27 @@ func TestCanceledRunIsNotAFailure(t *testing.T) {
 		t.Errorf("an interrupted fetch was recorded as a failure: %+v", st)
 	}
 }
+
+// A backed-off source whose URL is changed in the config is fetched at the
+// next run: the old URL's failures do not hold the new one back.
+func TestChangedURLLiftsBackoff(t *testing.T) {
+	bad := newFeedServer(t, rss(item("a", "坏", "<p>x</p>", "Tue, 17 Aug 2021 06:56:06 GMT")))
+	bad.status = 503
+	good := newFeedServer(t, rss(item("b", "好", "<p>y</p>", "Tue, 17 Aug 2021 06:56:06 GMT")))
+	e := newEnv(t, "  - url: "+bad.URL+"\n    name: moved\n    interval: 30m\n")
+	for range schedule.BackoffAfter {
+		e.run()
+		e.now = e.now.Add(time.Minute)
+	}
+	if r := e.run().Sources[0]; r.Status != StatusSkipped {
+		t.Fatalf("after %d failures: %+v, want backed off", schedule.BackoffAfter, r)
+	}
+	e.cfg.Sources[0].URL, e.cfg.Sources[0].FetchURL = good.URL, good.URL
+	r := e.run().Sources[0]
+	if r.Status != StatusOK || r.New != 1 {
+		t.Fatalf("with the new URL: %+v, want fetched with 1 new post", r)
+	}
+	if st, _, _ := e.st.Source("moved"); st.Failures != 0 {
+		t.Errorf("%d failures kept after the URL changed", st.Failures)
+	}
+}

@@ -265,6 +265,17 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 		return err
 	}
 	state.Key = src.Key
+	// A source whose URL was changed in the config starts afresh: the
+	// failures of the old URL say nothing about the new one. (Validators
+	// already apply only to the URL they came from: see get.)
+	if prev := state.Meta[metaConfigURL]; prev != "" && prev != src.URL {
+		state.Failures = 0
+		state.NextFetch = time.Time{}
+	}
+	if state.Meta == nil {
+		state.Meta = map[string]string{}
+	}
+	state.Meta[metaConfigURL] = src.URL
 	if !src.Enabled {
 		res.Status = StatusSkipped
 		res.Note = "disabled"
