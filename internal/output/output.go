@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,9 +97,13 @@ func plainSafe(s string) bool {
 // With escapeBraces, { and } become &#123; and &#125; (SPEC §3 step 6), so
 // Nunjucks (Hexo) and shortcodes (Hugo) never see {{, {% or {#.
 func HTMLBlock(body string, escapeBraces bool) string {
-	var b strings.Builder
-	b.Grow(len(body) + 32)
-	b.WriteString("<div>\n")
+	return string(AppendHTMLBlock(make([]byte, 0, len(body)+32), body, escapeBraces))
+}
+
+// AppendHTMLBlock appends HTMLBlock(body, escapeBraces) to dst, so that a
+// writer building a whole post file copies the body once.
+func AppendHTMLBlock(dst []byte, body string, escapeBraces bool) []byte {
+	b := append(dst, "<div>\n"...)
 	inPre := 0
 	lineStart := true
 	for i := 0; i < len(body); i++ {
@@ -109,7 +114,7 @@ func HTMLBlock(body string, escapeBraces bool) string {
 			for j < len(body) && !blockSpecial[body[j]] {
 				j++
 			}
-			b.WriteString(body[i:j])
+			b = append(b, body[i:j]...)
 			lineStart = false
 			i = j - 1
 			continue
@@ -126,13 +131,13 @@ func HTMLBlock(body string, escapeBraces bool) string {
 			continue
 		case '\n':
 			if inPre > 0 {
-				b.WriteString("&#10;")
+				b = append(b, "&#10;"...)
 				continue
 			}
 			if lineStart {
 				continue // a blank line would end the HTML block
 			}
-			b.WriteByte('\n')
+			b = append(b, '\n')
 			lineStart = true
 			continue
 		case ' ', '\t':
@@ -144,31 +149,32 @@ func HTMLBlock(body string, escapeBraces bool) string {
 			// into code blocks before any Markdown parsing, even inside
 			// HTML; no run of three may survive.
 			if i+2 < len(body) && body[i+1] == c && body[i+2] == c {
-				fmt.Fprintf(&b, "&#%d;", c)
+				b = append(b, "&#"...)
+				b = strconv.AppendInt(b, int64(c), 10)
+				b = append(b, ';')
 				lineStart = false
 				continue
 			}
 		case '{':
 			if escapeBraces {
-				b.WriteString("&#123;")
+				b = append(b, "&#123;"...)
 				lineStart = false
 				continue
 			}
 		case '}':
 			if escapeBraces {
-				b.WriteString("&#125;")
+				b = append(b, "&#125;"...)
 				lineStart = false
 				continue
 			}
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 		lineStart = false
 	}
 	if !lineStart {
-		b.WriteByte('\n')
+		b = append(b, '\n')
 	}
-	b.WriteString("</div>\n")
-	return b.String()
+	return append(b, "</div>\n"...)
 }
 
 // blockSpecial marks the bytes HTMLBlock must look at one by one.

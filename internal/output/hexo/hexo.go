@@ -4,10 +4,9 @@
 package hexo
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/feedpost/feedpost/internal/output"
@@ -55,35 +54,40 @@ func Remove(id string, opt Options) error {
 // reads an unquoted YAML timestamp as the build machine's local time, while a
 // quoted string goes through `new Date(str)` and keeps its instant.
 func Render(p post.Post, opt Options) []byte {
-	var b strings.Builder
-	b.Grow(len(p.Body) + 512)
-	b.WriteString("---\n")
-	b.WriteString("title: " + output.Quote(p.Title) + "\n")
-	b.WriteString("categories:\n")
+	b := make([]byte, 0, len(p.Body)+len(p.Body)/16+512)
+	line := func(parts ...string) {
+		for _, s := range parts {
+			b = append(b, s...)
+		}
+		b = append(b, '\n')
+	}
+	line("---")
+	line("title: ", output.Quote(p.Title))
+	line("categories:")
 	for _, c := range p.Categories {
-		b.WriteString(" - " + output.Scalar(c) + "\n")
+		line(" - ", output.Scalar(c))
 	}
 	cover := func(key string) {
 		if p.Cover != "" {
-			b.WriteString(key + ": " + output.Quote(p.Cover) + "\n")
+			line(key, ": ", output.Quote(p.Cover))
 		}
 	}
 	if len(opt.CoverKeys) > 0 {
 		cover(opt.CoverKeys[0])
 	}
-	b.WriteString("author: " + output.Scalar(p.Author) + "\n")
-	fmt.Fprintf(&b, "comments: %t\n", opt.Comments)
-	b.WriteString("date: " + output.Quote(p.Date.Format(time.RFC3339)) + "\n")
+	line("author: ", output.Scalar(p.Author))
+	line("comments: ", strconv.FormatBool(opt.Comments))
+	line("date: ", output.Quote(p.Date.Format(time.RFC3339)))
 	for _, k := range opt.CoverKeys[min(1, len(opt.CoverKeys)):] {
 		cover(k)
 	}
 	if !p.Updated.IsZero() {
-		b.WriteString("updated: " + output.Quote(p.Updated.Format(time.RFC3339)) + "\n")
+		line("updated: ", output.Quote(p.Updated.Format(time.RFC3339)))
 	}
 	if p.Link != "" {
-		b.WriteString("source_url: " + output.Quote(p.Link) + "\n")
+		line("source_url: ", output.Quote(p.Link))
 	}
-	b.WriteString("---\n\n")
-	b.WriteString(output.HTMLBlock(p.Body, opt.EscapeBraces))
-	return []byte(b.String())
+	line("---")
+	b = append(b, '\n')
+	return output.AppendHTMLBlock(b, p.Body, opt.EscapeBraces)
 }
