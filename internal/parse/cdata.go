@@ -198,6 +198,15 @@ func (l *lifter) restore(s string) string {
 	if !strings.Contains(s, markOpen) {
 		return s
 	}
+	// The common case, a field that is one lifted section and nothing
+	// else (a description in CDATA), is that section as is: no copy.
+	if inner, ok := strings.CutPrefix(s, markOpen); ok {
+		if num, ok := strings.CutSuffix(inner, markClose); ok {
+			if n, err := strconv.Atoi(num); err == nil && n >= 0 && n < len(l.parts) {
+				return l.parts[n]
+			}
+		}
+	}
 	var b strings.Builder
 	for {
 		i := strings.Index(s, markOpen)
