@@ -63,6 +63,7 @@ func dsn(path string, readOnly bool) (string, error) {
 	q.Add("_txlock", "immediate")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", readerCacheKiB))
 	}
 	// journal_mode=WAL is not set here but by initFile: the driver runs the
 	// _pragma list sorted by name, and page_size must come before it.
@@ -79,6 +80,17 @@ func dsn(path string, readOnly bool) (string, error) {
 // update. An existing file keeps the page size it was made with (changing it
 // would need a VACUUM, which WAL mode does not allow).
 const pageSize = 16384
+
+// readerCacheKiB is the page cache of each read connection, in KiB (as a
+// negative cache_size). Reads are mostly one pass over many rows: the
+// rendered posts listed for the site, each body loaded once for its page,
+// a source's item states. A page they read is seldom read again through
+// the same connection, and when it is the operating system's file cache
+// has it. SQLite's default of 2 MB a connection held 8 MB of the process's
+// memory for four readers, growing with the store (about 15 % of a
+// 40,000-post run's peak); the writer, whose B-tree pages are hot, keeps
+// the default.
+const readerCacheKiB = -512
 
 // initFile sets up the file through the writer's connection before anything
 // else: the page size (effective only while the file is still empty), then

@@ -21,6 +21,10 @@ func TestCardsDroppedAfterLastUse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := b.open(); err != nil {
+			t.Fatal(err)
+		}
+		defer b.spill.close()
 		for _, p := range testPosts() {
 			b.add(p)
 		}

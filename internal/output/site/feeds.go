@@ -146,26 +146,27 @@ type jsonAuthor struct {
 // to save a small cost.
 type feedItem struct {
 	e            *entry
+	m            meta
 	link, author string
 	cats         []string
 	body, desc   string
 	xmlBody      string // body escaped for XML
 }
 
-func (b *builder) item(e *entry, scratch *[]byte) feedItem {
+func (b *builder) item(e *entry, m meta, scratch *[]byte) feedItem {
 	body := b.body(e)
-	return feedItem{e: e, link: b.abs(e.href("")), author: cmp.Or(e.author, e.src().name), cats: e.catNames(),
+	return feedItem{e: e, m: m, link: b.abs(e.href("")), author: cmp.Or(m.author, e.src().name), cats: e.catNames(),
 		body: body, desc: excerpt(body, 140), xmlBody: xmlEscape(body, scratch)}
 }
 
 func (it feedItem) rss() rssItem {
-	p := it.e
+	p := it.m
 	return rssItem{Title: p.title, Link: it.link, GUID: rssGUID{"true", it.link},
 		PubDate: it.e.date.Format(time.RFC1123Z), Creator: it.author, Categories: it.cats, Description: xmlText{it.xmlBody}}
 }
 
 func (it feedItem) atom() atomEntry {
-	p := it.e
+	p := it.m
 	links := []atomLink{{Rel: "alternate", Type: "text/html", Href: it.link}}
 	if p.link != "" {
 		links = append(links, atomLink{Rel: "related", Type: "text/html", Href: p.link})
@@ -179,7 +180,7 @@ func (it feedItem) atom() atomEntry {
 }
 
 func (b *builder) jsonItem(it feedItem) jsonItem {
-	p := it.e
+	p := it.m
 	j := jsonItem{ID: it.link, URL: it.link, ExternalURL: p.link, Title: p.title, ContentHTML: it.body,
 		Summary: it.desc, Image: b.absImage(p.cover), DatePublished: isoDate(it.e.date),
 		Authors: []jsonAuthor{{it.author}}, Tags: it.cats}
@@ -224,9 +225,10 @@ func (b *builder) feedJob(dir, href, title string, entries []*entry) job {
 	return func(buf *bytes.Buffer) error {
 		es := entries[:min(len(entries), maxFeedItems)]
 		items := make([]feedItem, len(es))
+		ms := b.metas(es...)
 		var scratch []byte
 		for i, e := range es {
-			items[i] = b.item(e, &scratch)
+			items[i] = b.item(e, ms[i], &scratch)
 		}
 		for _, f := range []struct {
 			name  string
@@ -382,6 +384,9 @@ func (b *builder) sitemapJobs() []job {
 	return append(js, b.file("sitemap.xml", func(buf *bytes.Buffer) error { return writeXML(buf, idx) }))
 }
 
+// searchBatch is how many posts' titles searchIndex reads at a time.
+const searchBatch = 128
+
 type searchEntry struct {
 	ID         string   `json:"id"`
 	Title      string   `json:"title"`
@@ -400,11 +405,15 @@ func (b *builder) searchIndex(w io.Writer) error {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	buf.WriteByte('[')
+	var ms []meta
 	for i, e := range b.entries {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		s := searchEntry{ID: e.id, Title: e.title, URL: b.path(e.href("")), Source: e.src().name,
+		if i%searchBatch == 0 { // the titles of the next posts, read together
+			ms = b.metas(b.entries[i:min(i+searchBatch, len(b.entries))]...)
+		}
+		s := searchEntry{ID: e.id, Title: ms[i%searchBatch].title, URL: b.path(e.href("")), Source: e.src().name,
 			Date: isoDate(e.date), Categories: e.catNames()}
 		if err := enc.Encode(s); err != nil {
 			return fmt.Errorf("site: encode JSON: %w", err)

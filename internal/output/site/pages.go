@@ -3,7 +3,6 @@ package site
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"io"
 	"slices"
 	"strconv"
@@ -171,13 +170,14 @@ func (b *builder) listPage(lp listPage, buf *bytes.Buffer) error {
 		p.Canonical = b.abs(lp.href())
 	}
 	es := l.entries[lp.lo:lp.hi]
-	cards, err := b.cards(es, buf)
+	ms := b.metas(es...)
+	cards, err := b.cards(es, ms, buf)
 	if err != nil {
 		return fmt.Errorf("site: render %s: %w", rel, err)
 	}
 	p.Cards = cards
 	if len(es) > 0 {
-		p.Image = es[0].image()
+		p.Image = safeImage(ms[0].cover)
 	}
 	if total > 1 {
 		p.Pager = b.pager(n, total, l.pageHref)
@@ -187,9 +187,6 @@ func (b *builder) listPage(lp listPage, buf *bytes.Buffer) error {
 	}
 	return b.out.put(rel, buf.Bytes())
 }
-
-// image is the post's cover for og:image, "" when it has none.
-func (e *entry) image() template.URL { return safeImage(e.cover) }
 
 // pager numbers pages around the current one, with the first and last page
 // always shown and gaps between.
@@ -219,8 +216,9 @@ func (b *builder) pager(n, total int, href func(int) string) *pager {
 func (b *builder) postPage(i int, buf *bytes.Buffer) error {
 	e := b.entries[i]
 	body := b.body(e)
-	p := &page{Site: b.site, Kind: "post", Heading: e.title, Title: e.title + " - " + b.opt.Title,
-		Description: excerpt(body, 140), Image: e.image(), Post: b.postView(i, &body)} // no crumbs: the meta line shows the linked category path
+	m, newer, older := b.around(i)
+	p := &page{Site: b.site, Kind: "post", Heading: m.title, Title: m.title + " - " + b.opt.Title,
+		Description: excerpt(body, 140), Image: safeImage(m.cover), Post: b.postView(i, &m, &body, newer, older)} // no crumbs: the meta line shows the linked category path
 	if b.base != "" {
 		p.Canonical = b.abs(e.href(""))
 	}

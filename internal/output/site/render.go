@@ -336,14 +336,16 @@ func (b *builder) renderLinks() error {
 	})
 }
 
-// postView is what the templates see of post i; body, when not nil, is
-// the post's body (the post page needs it, a card does not).
-func (b *builder) postView(i int, body *string) *postView {
+// postView is what the templates see of post i, whose meta is m; body,
+// when not nil, is the post's body (the post page needs it, a card does
+// not); newer and older, when not nil, are the metas of the posts before
+// and after it (see around). writeCard shows neither.
+func (b *builder) postView(i int, m *meta, body *string, newer, older *meta) *postView {
 	e := b.entries[i]
 	src := e.src()
 	v := &postView{
-		Title: e.title, Href: b.path(e.href("")), ISO: isoDate(e.date), Display: displayDate(e.date),
-		Link: e.link, Cover: b.cover(e.cover),
+		Title: m.title, Href: b.path(e.href("")), ISO: isoDate(e.date), Display: displayDate(e.date),
+		Link: m.link, Cover: b.cover(m.cover),
 		Source: src.link, SourceLink: src.html, Cats: e.catLinks(),
 	}
 	if n := e.leaf(); n != nil {
@@ -352,18 +354,38 @@ func (b *builder) postView(i int, body *string) *postView {
 	if body != nil {
 		v.Body = template.HTML(*body)
 	}
-	if e.author != src.name {
-		v.Author = e.author
+	if m.author != src.name {
+		v.Author = m.author
 	}
-	if i > 0 {
-		n := b.entries[i-1]
-		v.Newer = &link{Name: n.title, Href: b.path(n.href(""))}
+	if newer != nil {
+		v.Newer = &link{Name: newer.title, Href: b.path(b.entries[i-1].href(""))}
 	}
-	if i+1 < len(b.entries) {
-		n := b.entries[i+1]
-		v.Older = &link{Name: n.title, Href: b.path(n.href(""))}
+	if older != nil {
+		v.Older = &link{Name: older.title, Href: b.path(b.entries[i+1].href(""))}
 	}
 	return v
+}
+
+// around returns the meta of post i and those of its newer and older
+// neighbours (nil at either end), read together.
+func (b *builder) around(i int) (m meta, newer, older *meta) {
+	es := append(make([]*entry, 0, 3), b.entries[i])
+	if i > 0 {
+		es = append(es, b.entries[i-1])
+	}
+	if i+1 < len(b.entries) {
+		es = append(es, b.entries[i+1])
+	}
+	ms := b.metas(es...)
+	k := 1
+	if i > 0 {
+		newer = &ms[k]
+		k++
+	}
+	if i+1 < len(b.entries) {
+		older = &ms[k]
+	}
+	return ms[0], newer, older
 }
 
 func (b *builder) cover(c string) template.URL {
@@ -376,14 +398,14 @@ func (b *builder) cover(c string) template.URL {
 func isoDate(t time.Time) string     { return t.Format(time.RFC3339) }
 func displayDate(t time.Time) string { return t.Format("2006-01-02 15:04") }
 
-// cards returns the cards of es joined, for a listing page. buf is
-// scratch space, left empty.
-func (b *builder) cards(es []*entry, buf *bytes.Buffer) (template.HTML, error) {
+// cards returns the cards of es joined, for a listing page; ms are their
+// metas. buf is scratch space, left empty.
+func (b *builder) cards(es []*entry, ms []meta, buf *bytes.Buffer) (template.HTML, error) {
 	var one [32]string
 	parts := one[:0]
 	size := 0
-	for _, e := range es {
-		c, err := b.card(e, buf)
+	for i, e := range es {
+		c, err := b.card(e, &ms[i], buf)
 		if err != nil {
 			return "", err
 		}
@@ -422,9 +444,9 @@ var maxCardBytes = 8 << 20
 // the last. As listing pages are rendered in the order of their oldest
 // post (jobs), only the cards of the pages under way are held, up to
 // maxCardBytes.
-func (b *builder) card(e *entry, buf *bytes.Buffer) (string, error) {
+func (b *builder) card(e *entry, m *meta, buf *bytes.Buffer) (string, error) {
 	if b.tpl.fastCard { // cheaper to render again than to keep
-		return b.renderCard(e, buf)
+		return b.renderCard(e, m, buf)
 	}
 	b.cardMu.Lock()
 	c := b.live[e]
@@ -442,11 +464,11 @@ func (b *builder) card(e *entry, buf *bytes.Buffer) (string, error) {
 	}
 	b.cardMu.Unlock()
 	if !c.keep {
-		html, err := b.renderCard(e, buf)
+		html, err := b.renderCard(e, m, buf)
 		return html, err
 	}
 	c.once.Do(func() {
-		c.html, c.err = b.renderCard(e, buf)
+		c.html, c.err = b.renderCard(e, m, buf)
 		b.cardMu.Lock()
 		b.cardBytes += len(c.html)
 		b.cardMu.Unlock()
@@ -459,15 +481,19 @@ func (b *builder) card(e *entry, buf *bytes.Buffer) (string, error) {
 	return c.html, c.err
 }
 
-// renderCard renders e's card.html. buf is scratch space, left empty.
-func (b *builder) renderCard(e *entry, buf *bytes.Buffer) (string, error) {
+// renderCard renders e's card.html; m is e's meta. buf is scratch space,
+// left empty.
+func (b *builder) renderCard(e *entry, m *meta, buf *bytes.Buffer) (string, error) {
 	buf.Reset()
 	defer buf.Reset()
 	if b.tpl.fastCard {
-		writeCard(buf, b.postView(e.idx, nil))
+		writeCard(buf, b.postView(e.idx, m, nil, nil, nil))
 		return buf.String(), nil
 	}
-	if err := b.tpl.card.Execute(buf, b.postView(e.idx, nil)); err != nil {
+	// A card.html of the user's own sees the neighbours too, as a post
+	// page does.
+	self, newer, older := b.around(e.idx)
+	if err := b.tpl.card.Execute(buf, b.postView(e.idx, &self, nil, newer, older)); err != nil {
 		return "", fmt.Errorf("site: render card of post %s: %w", e.id, err)
 	}
 	return buf.String(), nil

@@ -31,10 +31,12 @@
 // anything else in the folder is left alone. Pages carry no build time, so
 // an unchanged input rewrites nothing.
 //
-// Memory grows by a few hundred bytes a post, not by the posts: the caller
-// hands the posts over one at a time (BuildEach) without their bodies,
-// which Options.Body loads when a page needs one; a card is held only while
-// listing pages show it; the files that grow with the number of posts
+// Memory grows by about a hundred bytes a post, not by the posts: the
+// caller hands the posts over one at a time (BuildEach) without their
+// bodies, which Options.Body loads when a page needs one; what the pages
+// show of a post (title, cover, link, author) waits in a temporary file
+// (spill) until a page reads it back; a card is held only while listing
+// pages show it; the files that grow with the number of posts
 // (search.json, the sitemap, the manifest) are written as they render.
 package site
 
@@ -107,19 +109,19 @@ type Stats struct {
 // maxFeedItems is how many newest posts each output feed carries.
 const maxFeedItems = 50
 
-// entry is what the pages show of a post, prepared once for all of them.
+// entry is a post's place in the site, prepared once for all its pages.
 // Entries are held for every post at once, so they keep no more than the
-// pages need: strings that many posts share (source, category path,
-// author) are held once, and a post's card only while listings show it
-// (builder.card).
+// place: strings that many posts share (source, category path) are held
+// once, and what the pages show of the post (title, cover, …, the body when
+// given) is in the spill file, read back when a page shows it (b.meta).
 type entry struct {
-	id, title, cover, link string
-	author                 string // interned: most posts of a source share it
-	body                   string // the body when the post came with one; else Options.Body loads it
-	idx                    int    // position in builder.entries (newest first)
-	date, updated          time.Time
-	org                    *origin
-	cats                   *catPath
+	id               string
+	idx              int // position in builder.entries (newest first)
+	date, updated    time.Time
+	org              *origin
+	cats             *catPath
+	rec              int64  // where the post's record starts in the spill file
+	metaLen, bodyLen uint32 // its lengths: the meta, then the body
 }
 
 // origin is a source as posts name it: by key and display name.
@@ -179,12 +181,13 @@ type builder struct {
 	site   *siteView
 
 	// What add collects: the posts in the order given, allocated a slab
-	// at a time (no copying as they grow), and the strings they share.
+	// at a time (no copying as they grow), the strings they share, and
+	// the file their meta and bodies go to.
 	addMu   sync.Mutex
 	slab    []entry
 	origins map[[2]string]*origin
 	paths   map[string]*catPath
-	authors map[string]string
+	spill   *spill
 
 	entries []*entry // newest first, after prepare
 	nodes   []*node  // every category node, parents before children
@@ -203,11 +206,24 @@ type builder struct {
 	bodyErr error // the first error of Options.Body
 }
 
+// metas returns what the pages show of each of es, read together (see
+// spill.metas).
+func (b *builder) metas(es ...*entry) []meta {
+	offs := make([]int64, len(es))
+	lens := make([]uint32, len(es))
+	for i, e := range es {
+		offs[i], lens[i] = e.rec, e.metaLen
+	}
+	ms := make([]meta, len(es))
+	b.spill.metas(offs, lens, ms)
+	return ms
+}
+
 // body returns e's body, loading it through Options.Body when the post
 // came without one. A load error fails the build (see Build).
 func (b *builder) body(e *entry) string {
-	if e.body != "" || b.opt.Body == nil {
-		return e.body
+	if e.bodyLen > 0 || b.opt.Body == nil {
+		return b.spill.body(e.rec+int64(e.metaLen), e.bodyLen)
 	}
 	s, err := b.opt.Body(e.id)
 	if err != nil {
@@ -237,10 +253,11 @@ func Build(posts []post.Post, opt Options) (Stats, error) {
 
 // BuildEach is Build for posts handed over one at a time: each calls add
 // for every post, in any order, and returns nil or an error that fails the
-// build. The builder keeps only what its pages show of a post, so a caller
-// that reads the posts one by one (from a store, say) and passes them
-// without bodies, with Options.Body set, never holds them all: memory grows
-// by a few hundred bytes a post, not by the posts.
+// build. The builder keeps only a post's place in the site in memory, so a
+// caller that reads the posts one by one (from a store, say) and passes
+// them without bodies, with Options.Body set, never holds them all: memory
+// grows by about a hundred bytes a post, not by the posts. Posts added
+// newest first (as a store lists them) are read back fastest.
 func BuildEach(each func(add func(post.Post)) error, opt Options) (Stats, error) {
 	if opt.Dir == "" {
 		return Stats{}, fmt.Errorf("site: no output folder (site.dir) given")
@@ -249,18 +266,22 @@ func BuildEach(each func(add func(post.Post)) error, opt Options) (Stats, error)
 	if err != nil {
 		return Stats{}, err
 	}
+	if err := b.open(); err != nil {
+		return Stats{}, err
+	}
+	defer b.spill.close()
 	if err := each(b.add); err != nil {
 		return Stats{}, fmt.Errorf("site: read the posts: %w", err)
 	}
 	if err := b.prepare(); err != nil {
 		return Stats{}, err
 	}
-	if err := os.MkdirAll(b.opt.Dir, 0o755); err != nil {
-		return Stats{}, fmt.Errorf("site: create output folder: %w", err)
-	}
 	st, err := b.write(b.jobs())
 	if err == nil {
 		err = b.bodyErr
+	}
+	if err == nil {
+		err = b.spill.failed()
 	}
 	return st, err
 }
@@ -286,8 +307,19 @@ func newBuilder(opt Options) (*builder, error) {
 		return nil, err
 	}
 	return &builder{opt: opt, base: base, root: root, labels: labelsFor(opt.Language), tpl: tpl,
-		origins: map[[2]string]*origin{}, paths: map[string]*catPath{}, authors: map[string]string{},
+		origins: map[[2]string]*origin{}, paths: map[string]*catPath{},
 		live: map[*entry]*card{}}, nil
+}
+
+// open makes the output folder and the spill file add writes to; the
+// caller closes b.spill.
+func (b *builder) open() error {
+	if err := os.MkdirAll(b.opt.Dir, 0o755); err != nil {
+		return fmt.Errorf("site: create output folder: %w", err)
+	}
+	var err error
+	b.spill, err = newSpill(b.opt.Dir)
+	return err
 }
 
 // slabSize is how many entries add allocates at once.
@@ -301,18 +333,12 @@ func (b *builder) add(p post.Post) {
 	if len(b.slab) == cap(b.slab) {
 		b.slab = make([]entry, 0, slabSize)
 	}
-	b.slab = append(b.slab, entry{id: p.ID, title: p.Title, cover: p.Cover, link: p.Link, body: p.Body,
-		date: b.inZone(p.Date), updated: b.inZone(p.Updated)})
+	b.slab = append(b.slab, entry{id: p.ID, date: b.inZone(p.Date), updated: b.inZone(p.Updated)})
 	e := &b.slab[len(b.slab)-1]
 	if e.updated.Before(e.date) {
 		e.updated = e.date
 	}
-	if a, ok := b.authors[p.Author]; ok {
-		e.author = a
-	} else {
-		e.author = p.Author
-		b.authors[p.Author] = p.Author
-	}
+	e.rec, e.metaLen, e.bodyLen = b.spill.add(meta{title: p.Title, cover: p.Cover, link: p.Link, author: p.Author}, p.Body)
 	key := [2]string{p.SourceKey, p.SourceName}
 	if e.org = b.origins[key]; e.org == nil {
 		e.org = &origin{key: p.SourceKey, name: p.SourceName}
@@ -335,6 +361,9 @@ func (b *builder) add(p post.Post) {
 // prepare sorts and deduplicates the posts, builds the category tree and
 // the sources, and renders what every page shares.
 func (b *builder) prepare() error {
+	if err := b.spill.finish(); err != nil {
+		return err
+	}
 	b.sort()
 	b.site = b.siteView()
 	if err := b.renderChrome(); err != nil {
@@ -346,7 +375,7 @@ func (b *builder) prepare() error {
 // sort orders the posts newest first, drops repeated ones and builds the
 // category tree and the sources.
 func (b *builder) sort() {
-	b.slab, b.origins, b.paths, b.authors = nil, nil, nil, nil
+	b.slab, b.origins, b.paths = nil, nil, nil
 	all := b.entries
 	slices.SortStableFunc(all, func(x, y *entry) int {
 		if c := y.date.Compare(x.date); c != 0 {
