@@ -182,7 +182,9 @@ func (b *builder) listPage(lp listPage, buf *bytes.Buffer) error {
 	if total > 1 {
 		p.Pager = b.pager(n, total, l.pageHref)
 	}
-	if err := b.tpl.list.Execute(buf, p); err != nil {
+	if b.tpl.fastPages {
+		writeListPage(buf, p)
+	} else if err := b.tpl.list.Execute(buf, p); err != nil {
 		return fmt.Errorf("site: render %s: %w", rel, err)
 	}
 	return b.out.put(rel, buf.Bytes())
@@ -223,7 +225,9 @@ func (b *builder) postPage(i int, buf *bytes.Buffer) error {
 		p.Canonical = b.abs(e.href(""))
 	}
 	rel := e.href("index.html")
-	if err := b.tpl.post.Execute(buf, p); err != nil {
+	if b.tpl.fastPages {
+		writePostPage(buf, p)
+	} else if err := b.tpl.post.Execute(buf, p); err != nil {
 		return fmt.Errorf("site: render %s: %w", rel, err)
 	}
 	return b.out.put(rel, buf.Bytes())

@@ -35,6 +35,7 @@ var assetFiles = []string{"style.css", "site.js", "cover.svg"}
 type templates struct {
 	card, list, post, categories *template.Template
 	fastCard                     bool // card.html is the embedded one: writeCard renders it
+	fastPages                    bool // base.html, list.html and post.html are the embedded ones: writeListPage and writePostPage render them
 	catLinks, sourceLink         *template.Template
 	assets                       map[string][]byte
 }
@@ -113,6 +114,8 @@ func loadTemplates(dir string) (*templates, error) {
 		return nil, fmt.Errorf("site: template card.html does not define \"card\"")
 	}
 	t.fastCard = fastCards && isEmbeddedCard(src["card.html"])
+	t.fastPages = fastCards && fastPages && isEmbedded("base.html", src["base.html"]) &&
+		isEmbedded("list.html", src["list.html"]) && isEmbedded("post.html", src["post.html"])
 	links, err := parse(template.New(""), "links.html")
 	if err != nil {
 		return nil, err
