@@ -31,7 +31,7 @@
 // anything else in the folder is left alone. Pages carry no build time, so
 // an unchanged input rewrites nothing.
 //
-// Memory grows by about a hundred bytes a post, not by the posts: the
+// Memory grows by a few hundred bytes a post, not by the posts: the
 // caller hands the posts over one at a time (BuildEach) without their
 // bodies, which Options.Body loads when a page needs one; what the pages
 // show of a post (title, cover, link, author) waits in a temporary file
@@ -256,7 +256,7 @@ func Build(posts []post.Post, opt Options) (Stats, error) {
 // build. The builder keeps only a post's place in the site in memory, so a
 // caller that reads the posts one by one (from a store, say) and passes
 // them without bodies, with Options.Body set, never holds them all: memory
-// grows by about a hundred bytes a post, not by the posts. Posts added
+// grows by a few hundred bytes a post, not by the posts. Posts added
 // newest first (as a store lists them) are read back fastest.
 func BuildEach(each func(add func(post.Post)) error, opt Options) (Stats, error) {
 	if opt.Dir == "" {
