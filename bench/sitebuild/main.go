@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command sitebuild times the built-in site stage alone: the pipeline's
 // BuildSite (the posts' rendered metadata listed from the store, each body
 // loaded from the store when its page is written, site.Build) into -out,
@@ -5,6 +7,9 @@
 // process's CPU time and peak RSS.
 //
 //	go run ./bench/sitebuild -c /tmp/w/feedpost.yaml -out /tmp/w/site
+//
+// It reports CPU time and peak RSS from getrusage, hence unix only, like
+// bench/run.sh that runs it.
 //
 // `feedpost build` does more (it re-renders every post for the per-post
 // outputs first); this isolates "store in, pages out".
