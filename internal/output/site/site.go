@@ -113,7 +113,7 @@ const maxFeedItems = 50
 // Entries are held for every post at once, so they keep no more than the
 // place: strings that many posts share (source, category path) are held
 // once, and what the pages show of the post (title, cover, …, the body when
-// given) is in the spill file, read back when a page shows it (b.meta).
+// given) is in the spill file, read back when a page shows it (b.metas).
 type entry struct {
 	id               string
 	idx              int // position in builder.entries (newest first)
