@@ -82,12 +82,12 @@ func TestSpillCorrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	off, n, _ := s.add(meta{title: "标题", cover: "c"}, "")
+	off, n, _ := s.add(meta{title: "标题", cover: "c", author: "作者"}, "")
 	if err := s.finish(); err != nil {
 		t.Fatal(err)
 	}
 	got := make([]meta, 1)
-	s.metas([]int64{off}, []uint32{n - 1}, got) // cut short
+	s.metas([]int64{off}, []uint32{n - 2}, got) // cut short, inside the author
 	if s.failed() == nil {
 		t.Fatalf("a cut record gave %+v and no error", got[0])
 	}
