@@ -289,15 +289,7 @@ func BuildEach(each func(add func(post.Post)) error, opt Options) (Stats, error)
 // newBuilder checks the options and loads the templates; add then takes
 // the posts and prepare readies the build.
 func newBuilder(opt Options) (*builder, error) {
-	if opt.Title == "" {
-		opt.Title = "新闻聚合"
-	}
-	if opt.Language == "" {
-		opt.Language = "zh-CN"
-	}
-	if opt.PerPage <= 0 {
-		opt.PerPage = 20
-	}
+	opt = withDefaults(opt)
 	base, root, err := splitBase(opt.URL)
 	if err != nil {
 		return nil, err
