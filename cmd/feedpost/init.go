@@ -15,9 +15,9 @@ import (
 // the config's folder (or --hexo/--hugo), and optionally its workflow.
 func initCommand(f *flags) *cobra.Command {
 	var o struct {
-		hexo, hugo, rsshub string
-		routes             []string
-		actions            bool
+		hexo, hugo, rsshub, data string
+		routes                   []string
+		actions                  bool
 	}
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -43,7 +43,7 @@ which runs feedpost on a schedule and publishes to GitHub Pages.`,
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
-			opt := scaffold.Options{Config: f.config, Blog: blog, RSSHub: o.rsshub, Routes: o.routes, GitHubActions: o.actions}
+			opt := scaffold.Options{Config: f.config, Blog: blog, RSSHub: o.rsshub, Routes: o.routes, GitHubActions: o.actions, Data: o.data}
 			if releaseRE.MatchString(version) {
 				opt.Version = version // the workflow installs the release that wrote it
 			}
@@ -51,7 +51,7 @@ which runs feedpost on a schedule and publishes to GitHub Pages.`,
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
-			return reportInit(c, f, blog, written)
+			return reportInit(c, f, blog, written, o.data == "")
 		},
 	}
 	fl := cmd.Flags()
@@ -59,6 +59,7 @@ which runs feedpost on a schedule and publishes to GitHub Pages.`,
 	fl.StringVar(&o.hugo, "hugo", "", "root folder of the Hugo site")
 	fl.StringVar(&o.rsshub, "rsshub", "", "RSSHub instance for the routes (default "+scaffold.DefaultRSSHub+")")
 	fl.StringArrayVar(&o.routes, "route", nil, "RSSHub route to fetch, e.g. /36kr/newsflashes (repeatable; default: two examples)")
+	fl.StringVar(&o.data, "data", "", "folder for the store and the built-in site (default: .feedpost/ and public/ beside the config)")
 	fl.BoolVar(&o.actions, "github-actions", false, "also write the GitHub Actions workflow (.github/workflows/feedpost.yml)")
 	cmd.MarkFlagsMutuallyExclusive("hexo", "hugo")
 	return cmd
@@ -67,7 +68,7 @@ which runs feedpost on a schedule and publishes to GitHub Pages.`,
 // releaseRE matches a release version, which a workflow can pin.
 var releaseRE = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
 
-func reportInit(c *cobra.Command, f *flags, blog scaffold.Blog, written []string) error {
+func reportInit(c *cobra.Command, f *flags, blog scaffold.Blog, written []string, stateBeside bool) error {
 	out := c.OutOrStdout()
 	kind := blog.Kind
 	if kind == scaffold.KindStandalone {
@@ -95,6 +96,9 @@ func reportInit(c *cobra.Command, f *flags, blog scaffold.Blog, written []string
 	if blog.HexoTimezone != "" {
 		fmt.Fprintf(out, "note: _config.yml sets timezone: %s; Hexo then shifts every post date unless the machine that builds the blog is in that zone. Leave it unset.\n", blog.HexoTimezone)
 	}
-	fmt.Fprintf(out, "next: add %s/ to .gitignore, then\n  feedpost check -c %s\n  feedpost run -c %s\n", scaffold.StateDir, f.config, f.config)
+	fmt.Fprintf(out, "next: feedpost check -c %s\n      feedpost run -c %s\n", f.config, f.config)
+	if stateBeside {
+		fmt.Fprintf(out, "and keep %s/ (the store) out of git: echo %s/ >> .gitignore\n", scaffold.StateDir, scaffold.StateDir)
+	}
 	return nil
 }

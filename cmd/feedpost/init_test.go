@@ -171,6 +171,10 @@ func TestInitFitsTheBlog(t *testing.T) {
 			files:  map[string]string{"notes.txt": "x"},
 			config: "feedpost.yaml", site: "public",
 			inConfig: []string{"dir: public", "# url: https://news.example.com"}, inOut: []string{"feedpost's own news site"}},
+		{name: "a service: config in etc, data in var",
+			files:  map[string]string{"etc/x": ""},
+			config: "etc/feedpost/feedpost.yaml", flags: []string{"--data", "{w}/var/lib/feedpost"}, site: "var/lib/feedpost/public",
+			inConfig: []string{"store: {w}/var/lib/feedpost/feedpost.db", "dir: {w}/var/lib/feedpost/public"}},
 		{name: "a config.yaml that is not Hugo's",
 			files:  map[string]string{"config.yaml": "x: 1\n"},
 			config: "feedpost.yaml", site: "public"},
@@ -192,6 +196,7 @@ func TestInitFitsTheBlog(t *testing.T) {
 			}
 			text, _ := os.ReadFile(cfgPath)
 			for _, want := range c.inConfig {
+				want = strings.ReplaceAll(want, "{w}", filepath.ToSlash(w))
 				if !strings.Contains(string(text), want) {
 					t.Errorf("config lacks %q:\n%s", want, text)
 				}

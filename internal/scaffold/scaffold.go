@@ -42,6 +42,30 @@ type Options struct {
 	// Version pins the workflow to this feedpost release (vX.Y.Z); ""
 	// leaves it at "latest".
 	Version string
+	// Data is the folder of the store and of the built-in site ("" =
+	// StateDir beside the config, and public/): a service keeps its config
+	// in /etc and writes under /var/lib.
+	Data string
+}
+
+// dataDir is the absolute folder of the store for the config at path.
+func (o Options) dataDir(path string) string {
+	if o.Data == "" {
+		return filepath.Join(filepath.Dir(path), StateDir)
+	}
+	abs, err := filepath.Abs(o.Data)
+	if err != nil {
+		return o.Data
+	}
+	return abs
+}
+
+// siteDir is the absolute folder of the built-in site for the config at path.
+func (o Options) siteDir(path string) string {
+	if o.Data == "" {
+		return filepath.Join(filepath.Dir(path), "public")
+	}
+	return filepath.Join(o.dataDir(path), "public")
 }
 
 // Write writes the config (and the workflow) and returns the paths written.
@@ -131,8 +155,8 @@ func create(path string, data []byte) error {
 // checked by the config loader: what init writes, `feedpost check` passes.
 func Config(path string, opt Options) ([]byte, error) {
 	dir := filepath.Dir(path)
-	d := configData{Blog: opt.Blog, RSSHub: scalar(opt.RSSHub), Store: scalar(StateDir + "/feedpost.db"),
-		Preset: opt.Blog.ThemePreset(), Timezone: "Asia/Shanghai"}
+	d := configData{Blog: opt.Blog, RSSHub: scalar(opt.RSSHub), Store: scalar(rel(dir, filepath.Join(opt.dataDir(path), "feedpost.db"))),
+		Site: scalar(rel(dir, opt.siteDir(path))), Preset: opt.Blog.ThemePreset(), Timezone: "Asia/Shanghai"}
 	// A comment line must stay one line.
 	d.Title = strings.Join(strings.Fields(d.Title), " ")
 	if opt.Blog.HexoTimezone != "" {
@@ -160,15 +184,16 @@ func Config(path string, opt Options) ([]byte, error) {
 
 type configData struct {
 	Blog
-	Root, Posts, Store, RSSHub, Preset, Timezone string
-	Routes                                       []string
+	Root, Posts, Store, Site, RSSHub, Preset, Timezone string
+	Routes                                             []string
 }
 
 // rel is target relative to dir, with forward slashes (the config is shared
-// between systems); target itself when it is on another volume.
+// between systems); target itself when it is on another volume or in a
+// folder of its own (/var/lib/feedpost for a config in /etc/feedpost).
 func rel(dir, target string) string {
 	r, err := filepath.Rel(dir, target)
-	if err != nil {
+	if err != nil || strings.HasPrefix(r, ".."+string(filepath.Separator)+"..") {
 		return filepath.ToSlash(target)
 	}
 	return filepath.ToSlash(r)
@@ -191,7 +216,7 @@ site:
   timezone: {{.Timezone}}       # the zone the post dates are written in (any IANA name)
 {{- if eq .Kind ""}}
   # url: https://news.example.com   # the site's public address: needed for its feeds and sitemap
-  dir: public                   # the built-in news site: ` + "`feedpost serve`" + ` serves it, or any web server
+  dir: {{.Site}}                   # the built-in news site: ` + "`feedpost serve`" + ` serves it, or any web server
 {{- else}}
   dir: ""                       # feedpost's own news site: off, the {{if eq .Kind "hexo"}}Hexo blog{{else}}Hugo site{{end}} shows the posts
 {{- end}}
@@ -257,7 +282,7 @@ func Workflow(path string, opt Options) (file, error) {
 	root := repoRoot(filepath.Dir(path))
 	set := map[string]string{
 		"FEEDPOST_CONFIG": rel(root, path),
-		"FEEDPOST_STATE":  rel(root, filepath.Join(filepath.Dir(path), StateDir)),
+		"FEEDPOST_STATE":  rel(root, opt.dataDir(path)),
 	}
 	if opt.Version != "" {
 		set["FEEDPOST_VERSION"] = opt.Version
@@ -268,7 +293,7 @@ func Workflow(path string, opt Options) (file, error) {
 		set["POSTS_DIR"] = rel(root, opt.Blog.PostsDir)
 		set["PUBLIC_DIR"] = rel(opt.Blog.Root, opt.Blog.PublicDir)
 	case KindStandalone:
-		set["SITE_DIR"] = rel(root, filepath.Join(filepath.Dir(path), "public"))
+		set["SITE_DIR"] = rel(root, opt.siteDir(path))
 	}
 	for k, v := range set {
 		if data, err = setEnv(data, k, v); err != nil {
