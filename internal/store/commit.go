@@ -99,6 +99,9 @@ func (s *Store) CommitFetch(ctx context.Context, f Fetch) (Committed, error) {
 	if err != nil {
 		return Committed{}, fmt.Errorf("commit fetch of %q: %w", f.Source.Key, err)
 	}
+	if len(out.Stored) > 0 {
+		s.signal()
+	}
 	return out, nil
 }
 

@@ -152,6 +152,7 @@ func (s *Store) PutItems(ctx context.Context, items []Item) error {
 	if err != nil {
 		return fmt.Errorf("put items: %w", err)
 	}
+	s.signal()
 	return nil
 }
 
@@ -413,6 +414,7 @@ func (s *Store) SaveRenderings(ctx context.Context, rs []Rendering) error {
 	if err != nil {
 		return fmt.Errorf("save renderings: %w", err)
 	}
+	s.signal()
 	return nil
 }
 
@@ -507,6 +509,7 @@ func (s *Store) Prune(ctx context.Context, ids []string) error {
 	if err != nil {
 		return fmt.Errorf("prune items: %w", err)
 	}
+	s.signal()
 	return nil
 }
 

@@ -55,6 +55,9 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared read statements, by query (SQLite)
+
+	changeMu sync.Mutex
+	changes  chan struct{} // see Changes
 }
 
 // maxInList bounds the number of values bound in one `IN (...)` list; larger
