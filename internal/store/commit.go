@@ -27,10 +27,10 @@ type Fetch struct {
 // Dedupe is the cross-source dedupe rule CommitFetch applies.
 type Dedupe struct {
 	Off bool
-	// Window, when not zero, makes an item a duplicate only when its date
-	// (post.SortDate) is within Window of the stored one's (same title,
-	// another story days apart is not the same story).
-	Window time.Duration
+	// SameStory, when set, tells whether two items with the same key,
+	// dated a and b (post.SortDate), are the same story; nil: always (the
+	// same link is the same story; the same title days apart may not be).
+	SameStory func(a, b time.Time) bool
 }
 
 // Committed is what CommitFetch stored.
@@ -71,7 +71,7 @@ func (s *Store) CommitFetch(ctx context.Context, f Fetch) (Committed, error) {
 		items := f.Items
 		if !f.Dedupe.Off {
 			var err error
-			if items, out.Duplicates, err = s.dropDuplicates(ctx, tx, f.Source.Key, items, f.Dedupe.Window); err != nil {
+			if items, out.Duplicates, err = s.dropDuplicates(ctx, tx, f.Source.Key, items, f.Dedupe.SameStory); err != nil {
 				return fmt.Errorf("dedupe: %w", err)
 			}
 		}
@@ -89,10 +89,12 @@ func (s *Store) CommitFetch(ctx context.Context, f Fetch) (Committed, error) {
 		if err := saveSource(ctx, tx, s.d, f.Source); err != nil {
 			return err
 		}
+		release := ``
 		if f.Holder != "" {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE sources SET lease_holder = '', lease_until = NULL WHERE key = ?`), f.Source.Key); err != nil {
-				return fmt.Errorf("release lease: %w", err)
-			}
+			release = `, lease_holder = '', lease_until = NULL`
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE sources SET committed_at = `+s.d.timeExpr(0)+release+` WHERE key = ?`), f.Source.Key); err != nil {
+			return fmt.Errorf("release lease: %w", err)
 		}
 		return nil
 	})
@@ -116,7 +118,7 @@ func forUpdate(d *dialect) string {
 
 // dropDuplicates removes from items the new ones (not stored yet under
 // their id) whose dedupe key another source's stored item has.
-func (s *Store) dropDuplicates(ctx context.Context, tx *sql.Tx, sourceKey string, items []Item, window time.Duration) (kept []Item, dups []string, err error) {
+func (s *Store) dropDuplicates(ctx context.Context, tx *sql.Tx, sourceKey string, items []Item, same func(a, b time.Time) bool) (kept []Item, dups []string, err error) {
 	var ids, keys []string
 	for i := range items {
 		if items[i].DedupeKey != "" {
@@ -187,9 +189,8 @@ func (s *Store) dropDuplicates(ctx context.Context, tx *sql.Tx, sourceKey string
 	for _, it := range items {
 		h, found := hits[it.DedupeKey]
 		dup := it.DedupeKey != "" && !existing[it.ID] && found && h.source != sourceKey
-		if dup && window > 0 {
-			diff := it.SortDate().Sub(h.date)
-			dup = diff <= window && diff >= -window
+		if dup && same != nil {
+			dup = same(it.SortDate(), h.date)
 		}
 		if dup {
 			dups = append(dups, it.ID)

@@ -214,7 +214,10 @@ func testLeases(t *testing.T, s *Store) {
 	}
 
 	// LeaseSource (a `run`): taken once; not again once fetched since.
-	since := time.Now().Add(-time.Second)
+	since, err := s.Clock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ok, err := s.LeaseSource(ctx, "new", "r1", time.Minute, since); err != nil || !ok {
 		t.Fatalf("LeaseSource(new) = %v, %v", ok, err)
 	}

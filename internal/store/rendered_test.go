@@ -139,7 +139,8 @@ func testCommitFetchDedupe(t *testing.T, s *Store) {
 		t.Errorf("source state after the commit = %+v, %v, %v", st, found, err)
 	}
 
-	// With a window: the same key 3 days later is another story.
+	// With a SameStory rule: the same key 3 days later is another story.
+	within48h := func(a, b time.Time) bool { d := a.Sub(b); return d <= 48*time.Hour && d >= -48*time.Hour }
 	late := item("f", t0.Add(72*time.Hour))
 	late.SourceKey, late.DedupeKey = "s8", "k1"
 	near := item("g", t0.Add(time.Hour))
@@ -148,7 +149,7 @@ func testCommitFetchDedupe(t *testing.T, s *Store) {
 		it  Item
 		dup bool
 	}{{late, false}, {near, true}} {
-		got, err := s.CommitFetch(ctx, Fetch{Source: Source{Key: tc.it.SourceKey}, Items: []Item{tc.it}, Dedupe: Dedupe{Window: 48 * time.Hour}})
+		got, err := s.CommitFetch(ctx, Fetch{Source: Source{Key: tc.it.SourceKey}, Items: []Item{tc.it}, Dedupe: Dedupe{SameStory: within48h}})
 		if err != nil || (len(got.Duplicates) == 1) != tc.dup {
 			t.Errorf("%s with a 48h window: %+v, %v; want duplicate %v", tc.it.ID, got, err, tc.dup)
 		}

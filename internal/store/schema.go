@@ -127,6 +127,9 @@ var migrations = [][]string{
 	//   - sources: the per-fetch counters nobody read go; `enabled` says
 	//     whether the config still lists a source (only those are leased);
 	//     a lease (holder, until) makes one process at a time fetch it;
+	//     committed_at is when its last fetch was committed, by the
+	//     database's clock (a run skips what another run fetched since it
+	//     began);
 	//   - posts: the fingerprint of the settings the post was rendered
 	//     under, so a builder re-renders exactly the posts a config change
 	//     made stale;
@@ -143,6 +146,7 @@ var migrations = [][]string{
 		`ALTER TABLE sources ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1`,
 		`ALTER TABLE sources ADD COLUMN lease_holder TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE sources ADD COLUMN lease_until TEXT`,
+		`ALTER TABLE sources ADD COLUMN committed_at TEXT`,
 		`CREATE INDEX sources_due ON sources (enabled, next_fetch)`,
 		`ALTER TABLE posts ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`,
 		`CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0)`,

@@ -214,18 +214,29 @@ func (s *Store) LeaseDue(ctx context.Context, holder string, n int, ttl time.Dur
 	return out, nil
 }
 
+// Clock returns the database's time (the clock leases and commits are
+// stamped with).
+func (s *Store) Clock(ctx context.Context) (time.Time, error) {
+	var v sql.NullString
+	if err := s.r.QueryRowContext(ctx, `SELECT `+s.d.timeExpr(0)).Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("read the database clock: %w", err)
+	}
+	return parseTime(v)
+}
+
 // LeaseSource claims the source key for holder until ttl from now when
-// nobody holds it and it was not fetched since `since` (zero: any time). A
-// `run` leases every source this way: two runs started at once share the
-// work instead of fetching each source twice. taken is false when another
-// process holds it, or fetched it after since.
+// nobody holds it and no fetch of it was committed since `since` (by the
+// database's clock, see Clock; zero: any time). A `run` leases every
+// source this way: two runs started at once share the work instead of
+// fetching each source twice. taken is false when another process holds
+// it, or committed a fetch of it after since.
 func (s *Store) LeaseSource(ctx context.Context, key, holder string, ttl time.Duration, since time.Time) (taken bool, err error) {
 	sinceV, err := timeValue(since)
 	if err != nil {
 		return false, err
 	}
 	if sinceV == nil {
-		sinceV = "~" // after every stored time: any last fetch will do
+		sinceV = "~" // after every stored time: any last commit will do
 	}
 	now := s.d.timeExpr(0)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -234,7 +245,7 @@ func (s *Store) LeaseSource(ctx context.Context, key, holder string, ttl time.Du
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE sources SET lease_holder = ?, lease_until = `+s.d.timeExpr(ttl)+`
 			WHERE key = ? AND (lease_until IS NULL OR lease_until < `+now+`)
-				AND (last_fetch IS NULL OR last_fetch < ?)`), holder, key, sinceV)
+				AND (committed_at IS NULL OR committed_at < ?)`), holder, key, sinceV)
 		if err != nil {
 			return err
 		}

@@ -32,9 +32,10 @@ var sqliteDialect = &dialect{
 	name: "sqlite",
 	bind: func(q string) string { return q },
 	timeExpr: func(offset time.Duration) string {
-		// strftime's %f is seconds with milliseconds; the zeros pad it to
-		// timeLayout's nanoseconds.
-		return fmt.Sprintf(`(strftime('%%Y-%%m-%%dT%%H:%%M:%%f', 'now', '%+d seconds') || '000000Z')`, seconds(offset))
+		// One process uses a SQLite store, so the process's clock is the
+		// database's; it has nanoseconds where SQLite's 'now' has
+		// milliseconds (two commits in one millisecond must still order).
+		return "'" + time.Now().Add(offset).UTC().Format(timeLayout) + "'"
 	},
 	lockKeys:       func(context.Context, *sql.Tx, string, []string) error { return nil },
 	integrityCheck: sqliteIntegrityCheck,
