@@ -121,11 +121,8 @@ func (r *Runner) BuildOutputs(ctx context.Context, opt BuildOptions) (BuildResul
 	return res, r.st.SetBuildState(ctx, store.BuildState{Generation: gen, Outputs: outputs})
 }
 
-// builderLock is the store's builder lock of this Runner, made on first use.
-func (r *Runner) builderLock() *store.BuilderLock {
-	r.lockOnce.Do(func() { r.lock = r.st.NewBuilderLock() })
-	return r.lock
-}
+// builderLock is the store's builder lock (the process's).
+func (r *Runner) builderLock() *store.BuilderLock { return r.st.BuilderLock() }
 
 // IsBuilder reports whether this Runner holds the builder lock.
 func (r *Runner) IsBuilder(ctx context.Context) bool { return r.builderLock().Held(ctx) }

@@ -110,8 +110,6 @@ type Runner struct {
 
 	buildMu    sync.Mutex // one build at a time in this process
 	reconciled bool       // the stored renderings were checked against this config
-	lockOnce   sync.Once
-	lock       *store.BuilderLock
 }
 
 // Options tune a Runner; the zero value is fine.

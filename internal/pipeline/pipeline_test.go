@@ -18,6 +18,7 @@ import (
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/store"
+	"github.com/feedpost/feedpost/internal/store/storetest"
 )
 
 // feedServer serves a mutable RSS body with an ETag and counts responses.
@@ -103,6 +104,7 @@ func newEnvYAML(t *testing.T, yml string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Store = storetest.Target(t, cfg.Store)
 	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // and a margin, so one a dead process held comes back by itself.
 func (r *Runner) acquireHostSlot(ctx context.Context, host string) (func(), error) {
 	holder := fmt.Sprintf("%s#%d", r.holder, r.slotSeq.next())
-	ttl := r.cfg.Fetch.Timeout + 30*time.Second
+	ttl := r.cfg.Fetch.Timeout + 5*time.Second
 	wait := 10 * time.Millisecond
 	for {
 		slot, ok, err := r.st.AcquireHostSlot(ctx, host, r.cfg.Fetch.PerHost, holder, ttl)

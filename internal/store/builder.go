@@ -27,8 +27,16 @@ type BuilderLock struct {
 	held bool
 }
 
-// NewBuilderLock returns the store's builder lock, not yet taken.
-func (s *Store) NewBuilderLock() *BuilderLock { return &BuilderLock{s: s} }
+// BuilderLock returns the store's builder lock (one per Store: every
+// Runner of the process shares it). Close releases it.
+func (s *Store) BuilderLock() *BuilderLock {
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	if s.builder == nil {
+		s.builder = &BuilderLock{s: s}
+	}
+	return s.builder
+}
 
 const builderLockKey = `hashtextextended('feedpost.builder.' || current_schema(), 0)`
 

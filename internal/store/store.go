@@ -58,6 +58,7 @@ type Store struct {
 
 	changeMu sync.Mutex
 	changes  chan struct{} // see Changes
+	builder  *BuilderLock  // see BuilderLock
 }
 
 // maxInList bounds the number of values bound in one `IN (...)` list; larger
@@ -115,8 +116,15 @@ func (s *Store) Shared() bool { return s.d == pgDialect }
 // Close closes the pools and releases the lock file. SQLite checkpoints the
 // WAL when the last connection closes.
 func (s *Store) Close() error {
-	s.stmtMu.Lock()
 	var errs []error
+	s.changeMu.Lock()
+	if b := s.builder; b != nil {
+		s.changeMu.Unlock()
+		errs = append(errs, b.Release())
+	} else {
+		s.changeMu.Unlock()
+	}
+	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		errs = append(errs, st.Close())
 	}

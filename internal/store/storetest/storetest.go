@@ -11,9 +11,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
 
 // EnvPostgres names the variable holding the test server's URL.
@@ -78,4 +80,38 @@ func Postgres(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// EnvBackend, set to "postgres", makes Target give PostgreSQL stores: a
+// test suite written against Target (the pipeline's) then runs on the
+// shared backend, as .ci/run does in a second pass.
+const EnvBackend = "FEEDPOST_TEST_BACKEND"
+
+// Target returns the store a test of the whole pipeline uses: path (a
+// SQLite file) by default, a fresh PostgreSQL schema when EnvBackend says
+// postgres.
+func Target(t testing.TB, path string) string {
+	if os.Getenv(EnvBackend) == "postgres" {
+		return Postgres(t)
+	}
+	return path
+}
+
+// Exec runs a statement on the store at target with a connection of its
+// own (tests that break the store on purpose: a trigger that fails every
+// insert). sqliteQuery and pgQuery are the statement in each dialect.
+func Exec(t testing.TB, target, sqliteQuery, pgQuery string) {
+	t.Helper()
+	driver, dsn, q := "sqlite", target, sqliteQuery
+	if strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://") {
+		driver, q = "pgx", pgQuery
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), q); err != nil {
+		t.Fatalf("exec on %s: %v", driver, err)
+	}
 }
