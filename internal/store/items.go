@@ -156,65 +156,109 @@ func (s *Store) PutItems(ctx context.Context, items []Item) error {
 	return nil
 }
 
-// putItems is PutItems inside tx.
+// putItems is PutItems inside tx. Rows go in a few multi-row statements
+// per batch rather than three statements per item: on PostgreSQL each
+// statement is a round trip, and a fetch's commit is on the path of every
+// source.
 func (s *Store) putItems(ctx context.Context, tx *sql.Tx, items []Item) error {
 	now := time.Now()
-	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO items (`+itemCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET
-			source_key = excluded.source_key, guid = excluded.guid, link = excluded.link,
-			title = excluded.title, content = excluded.content, is_text = excluded.is_text,
-			base = excluded.base, author = excluded.author, images = excluded.images,
-			categories = excluded.categories, published = excluded.published,
-			updated = excluded.updated, hash = excluded.hash,
-			fulltext = CASE WHEN excluded.fulltext <> '' THEN excluded.fulltext ELSE items.fulltext END,
-			dedupe_key = excluded.dedupe_key, pruned = excluded.pruned,
-			feed_title = excluded.feed_title, sort_date = excluded.sort_date
-		WHERE items.pruned = 0`))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
+	items = lastByID(items)
+	const cols = 20 // len(itemArgs)
+	for batch := range slices.Chunk(items, putBatch) {
+		args := make([]any, 0, cols*len(batch))
+		var pending, written []string
+		for i := range batch {
+			it := batch[i]
+			if it.FirstSeen.IsZero() {
+				it.FirstSeen = now
+			}
+			a, err := itemArgs(it)
+			if err != nil {
+				return fmt.Errorf("put item %s: %w", it.ID, err)
+			}
+			args = append(args, a...)
+			if it.Pending {
+				pending = append(pending, it.ID)
+			} else {
+				written = append(written, it.ID)
+			}
+		}
+		rows := strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", len(batch)), ", ")
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO items (`+itemCols+`) VALUES `+rows+`
+			ON CONFLICT (id) DO UPDATE SET
+				source_key = excluded.source_key, guid = excluded.guid, link = excluded.link,
+				title = excluded.title, content = excluded.content, is_text = excluded.is_text,
+				base = excluded.base, author = excluded.author, images = excluded.images,
+				categories = excluded.categories, published = excluded.published,
+				updated = excluded.updated, hash = excluded.hash,
+				fulltext = CASE WHEN excluded.fulltext <> '' THEN excluded.fulltext ELSE items.fulltext END,
+				dedupe_key = excluded.dedupe_key, pruned = excluded.pruned,
+				feed_title = excluded.feed_title, sort_date = excluded.sort_date
+			WHERE items.pruned = 0`), args...); err != nil {
+			return fmt.Errorf("put items %s…: %w", batch[0].ID, err)
+		}
+		// A pruned row is left alone, pending flag and rendering included.
+		if len(pending) > 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO pending (id) SELECT id FROM items
+				WHERE id IN (`+placeholders(len(pending))+`) AND pruned = 0 ON CONFLICT (id) DO NOTHING`), appendArgs(nil, pending)...); err != nil {
+				return fmt.Errorf("put items: pending flags: %w", err)
+			}
+		}
+		if len(written) > 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM pending WHERE id IN (`+placeholders(len(written))+`)`), appendArgs(nil, written)...); err != nil {
+				return fmt.Errorf("put items: pending flags: %w", err)
+			}
+		}
+		rs := make([]Rendering, len(batch))
+		for i, it := range batch {
+			rs[i] = Rendering{ID: it.ID, Rendered: it.Rendered, Body: it.Body, Fingerprint: it.Fingerprint}
+		}
+		if err := s.putRenderings(ctx, tx, rs); err != nil {
+			return err
+		}
 	}
-	defer stmt.Close()
-	// A pruned row is left alone, pending flag included.
-	setPending, err := tx.PrepareContext(ctx, s.q(`INSERT INTO pending (id) SELECT id FROM items WHERE id = ? AND pruned = 0
-		ON CONFLICT (id) DO NOTHING`))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
+	return nil
+}
+
+// lastByID returns items with one item per id, the last given of each, in
+// their order: a multi-row upsert may not touch a row twice on PostgreSQL.
+func lastByID(items []Item) []Item {
+	last := make(map[string]int, len(items))
+	for i := range items {
+		last[items[i].ID] = i
 	}
-	defer setPending.Close()
-	clearPending, err := tx.PrepareContext(ctx, s.q(`DELETE FROM pending WHERE id = ?`))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
+	if len(last) == len(items) {
+		return items
 	}
-	defer clearPending.Close()
-	putPost, err := tx.PrepareContext(ctx, s.q(`INSERT INTO posts (id, rendered, body, fingerprint)
-		SELECT id, ?, ?, ? FROM items WHERE id = ? AND pruned = 0
-		ON CONFLICT (id) DO UPDATE SET rendered = excluded.rendered, body = excluded.body,
-			fingerprint = excluded.fingerprint`))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
+	out := make([]Item, 0, len(last))
+	for i := range items {
+		if last[items[i].ID] == i {
+			out = append(out, items[i])
+		}
 	}
-	defer putPost.Close()
-	for _, it := range items {
-		if it.FirstSeen.IsZero() {
-			it.FirstSeen = now
+	return out
+}
+
+// putBatch is how many items one statement of putItems writes (20 values
+// each: well under both engines' limits on bound values).
+const putBatch = 25
+
+// putRenderings upserts the rendered posts of live items inside tx, a batch
+// per statement. (VALUES names its columns column1…column4 in both
+// engines.)
+func (s *Store) putRenderings(ctx context.Context, tx *sql.Tx, rs []Rendering) error {
+	for batch := range slices.Chunk(rs, putBatch*4) {
+		args := make([]any, 0, 4*len(batch))
+		for _, r := range batch {
+			args = append(args, r.ID, text(string(r.Rendered)), text(r.Body), r.Fingerprint)
 		}
-		args, err := itemArgs(it)
-		if err != nil {
-			return fmt.Errorf("put item %s: %w", it.ID, err)
-		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("put item %s: %w", it.ID, err)
-		}
-		flag := clearPending
-		if it.Pending {
-			flag = setPending
-		}
-		if _, err := flag.ExecContext(ctx, it.ID); err != nil {
-			return fmt.Errorf("put item %s: pending flag: %w", it.ID, err)
-		}
-		if _, err := putPost.ExecContext(ctx, text(string(it.Rendered)), text(it.Body), it.Fingerprint, it.ID); err != nil {
-			return fmt.Errorf("put item %s: rendered post: %w", it.ID, err)
+		rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(batch)), ", ")
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO posts (id, rendered, body, fingerprint)
+			SELECT column1, column2, column3, column4 FROM (VALUES `+rows+`) AS v
+			WHERE column1 IN (SELECT id FROM items WHERE pruned = 0)
+			ON CONFLICT (id) DO UPDATE SET rendered = excluded.rendered, body = excluded.body,
+				fingerprint = excluded.fingerprint`), args...); err != nil {
+			return fmt.Errorf("put rendered posts %s…: %w", batch[0].ID, err)
 		}
 	}
 	return nil
@@ -395,20 +439,10 @@ func (s *Store) SaveRenderings(ctx context.Context, rs []Rendering) error {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO posts (id, rendered, body, fingerprint)
-			SELECT id, ?, ?, ? FROM items WHERE id = ? AND pruned = 0
-			ON CONFLICT (id) DO UPDATE SET rendered = excluded.rendered, body = excluded.body,
-				fingerprint = excluded.fingerprint`))
-		if err != nil {
+		if err := s.putRenderings(ctx, tx, rs); err != nil {
 			return err
 		}
-		defer stmt.Close()
-		for _, r := range rs {
-			if _, err := stmt.ExecContext(ctx, text(string(r.Rendered)), text(r.Body), r.Fingerprint, r.ID); err != nil {
-				return fmt.Errorf("post %s: %w", r.ID, err)
-			}
-		}
-		_, err = s.bump(ctx, tx)
+		_, err := s.bump(ctx, tx)
 		return err
 	})
 	if err != nil {

@@ -36,17 +36,17 @@ var pgDialect = &dialect{
 	},
 	skipLocked: ` FOR UPDATE SKIP LOCKED`,
 	lockKeys: func(ctx context.Context, tx *sql.Tx, scope string, keys []string) error {
-		// One lock per key, always taken in the same (sorted) order so
-		// that two transactions locking overlapping keys cannot deadlock.
+		// One lock per key, in one statement, taken in key order (the
+		// subquery sorts; the volatile lock function runs on its rows in
+		// that order), so that two transactions locking overlapping keys
+		// wait for each other instead of deadlocking.
 		keys = slices.Clone(keys)
-		slices.Sort(keys)
-		for _, k := range slices.Compact(keys) {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-				scope+"|"+k); err != nil {
-				return err
-			}
+		for i, k := range keys {
+			keys[i] = scope + "|" + k
 		}
-		return nil
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+			FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS sorted`, keys)
+		return err
 	},
 	notify: func(ctx context.Context, tx *sql.Tx, channel string) error {
 		_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, channel)

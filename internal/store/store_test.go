@@ -756,3 +756,16 @@ func BenchmarkPutItems(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "items/s")
 }
+
+// The same id twice in one PutItems: the last wins (a multi-row upsert may
+// not touch a row twice on PostgreSQL).
+func TestPutItemsSameIDTwice(t *testing.T) { eachBackend(t, testPutItemsSameIDTwice) }
+
+func testPutItemsSameIDTwice(t *testing.T, s *Store) {
+	a, b := item("1", t0), item("1", t0)
+	b.Title = "second"
+	mustPut(t, s, a, item("2", t0), b)
+	if got := mustItem(t, s, "1"); got.Title != "second" {
+		t.Errorf("title %q, want the last one", got.Title)
+	}
+}
