@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feedpost/feedpost/internal/store"
 	"github.com/feedpost/feedpost/internal/store/storetest"
 )
 
@@ -111,5 +113,31 @@ func TestStoreCopyThenBuildRewritesNothing(t *testing.T) {
 		if !bytes.Equal(after[name], data) {
 			t.Errorf("%s changed", name)
 		}
+	}
+}
+
+// A SQLite store serves one process at a time: a `run` while another
+// process holds the store exits 2 naming the store and the holder, and
+// writes nothing.
+func TestRunRefusesAStoreInUse(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples"), dir)
+	os.RemoveAll(filepath.Join(dir, "out"))
+	dbPath := filepath.Join(dir, "out", "feedpost.db")
+	holder, err := store.Open(context.Background(), dbPath, store.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := execute([]string{"run", "-c", filepath.Join(dir, "feedpost.yaml")}, &stdout, &stderr)
+	holder.Close()
+	if code != exitUsage || !strings.Contains(stderr.String(), "in use by another feedpost process") || !strings.Contains(stderr.String(), dbPath) {
+		t.Errorf("run beside a holder: exit %d, %q; want 2 and a message naming the store", code, stderr.String())
+	}
+	if posts, _ := filepath.Glob(filepath.Join(dir, "out", "hexo", "source", "_posts", "*.md")); len(posts) != 0 {
+		t.Errorf("%d posts written by a refused run", len(posts))
+	}
+	if code := execute([]string{"run", "-q", "-c", filepath.Join(dir, "feedpost.yaml")}, &stdout, &stderr); code != 0 {
+		t.Errorf("run after the holder closed: exit %d: %s", code, stderr.String())
 	}
 }
