@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
+	"github.com/feedpost/feedpost/internal/store/storetest"
 )
 
 // A store lost between two runs (an evicted CI cache) must not re-date the
@@ -32,13 +34,11 @@ func TestLostStoreKeepsFirstSeenFromPostFiles(t *testing.T) {
 				t.Fatalf("first run wrote %d files, want 2", len(before))
 			}
 
-			// The store is gone; a day later an item nobody wrote yet shows
-			// up, undated too.
+			// The store is gone (a fresh one); a day later an item nobody
+			// wrote yet shows up, undated too.
 			e.st.Close()
-			if err := os.Remove(e.cfg.Store); err != nil {
-				t.Fatal(err)
-			}
-			st, err := store.Open(e.cfg.Store)
+			e.cfg.Store = storetest.Target(t, filepath.Join(t.TempDir(), "new.db"))
+			st, err := store.Open(context.Background(), e.cfg.Store, store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func TestLostStoreKeepsFirstSeenFromPostFiles(t *testing.T) {
 				}
 			}
 			for id, want := range map[string]time.Time{post.ID("s", "undated", "", "", ""): first, post.ID("s", "later", "", "", ""): e.now} {
-				it, ok, err := e.st.Item(id)
+				it, ok, err := e.st.Item(context.Background(), id)
 				if err != nil || !ok {
 					t.Fatalf("item %s: %v %v", id, ok, err)
 				}
