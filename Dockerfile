@@ -23,8 +23,10 @@ ARG VERSION=""
 RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
       -ldflags "-s -w -buildid= -X main.version=${VERSION}" \
       -o /out/usr/local/bin/feedpost ./cmd/feedpost
-# What the empty base lacks: a user (uid 10001) and its /data.
-RUN mkdir -p /out/etc/ssl/certs /out/data \
+# What the empty base lacks: a user (uid 10001) and its /data, and a /tmp
+# (SQLite's temporary files: without one, opening the store fails).
+RUN mkdir -p /out/etc/ssl/certs /out/data /out/tmp \
+ && chmod 1777 /out/tmp \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && echo 'feedpost:x:10001:10001:feedpost:/data:/nonexistent' > /out/etc/passwd \
  && echo 'feedpost:x:10001:' > /out/etc/group \
@@ -34,6 +36,7 @@ FROM scratch
 COPY --from=build /out/etc/ /etc/
 COPY --from=build /out/usr/local/bin/feedpost /usr/local/bin/feedpost
 COPY --from=build --chown=10001:10001 /out/data /data
+COPY --from=build /out/tmp /tmp
 USER 10001:10001
 WORKDIR /data
 VOLUME /data

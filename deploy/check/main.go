@@ -111,8 +111,9 @@ func lintDockerfile(path string) ([]string, error) {
 
 // requirements are what feedpost's image promises (README, "Deploy"),
 // checked on the last stage: a non-root USER, a HEALTHCHECK, a VOLUME
-// /data, an ENTRYPOINT and CMD that start `serve`, and a build stage with
-// CGO_ENABLED=0 (a static binary, for an image without libc).
+// /data, a CMD that starts `serve`, a /tmp when the base is empty (SQLite
+// needs one for its temporary files), and a build stage with CGO_ENABLED=0
+// (a static binary, for an image without libc).
 func requirements(dt []byte) []string {
 	ast, err := parser.Parse(strings.NewReader(string(dt)))
 	if err != nil {
@@ -125,9 +126,11 @@ func requirements(dt []byte) []string {
 	var problems []string
 	last := stages[len(stages)-1]
 	var user string
-	var health, volume, serve bool
+	var health, volume, serve, tmp bool
 	for _, c := range last.Commands {
 		switch c := c.(type) {
+		case *instructions.CopyCommand:
+			tmp = tmp || strings.TrimSuffix(c.DestPath, "/") == "/tmp"
 		case *instructions.UserCommand:
 			user = c.User
 		case *instructions.HealthCheckCommand:
@@ -148,6 +151,9 @@ func requirements(dt []byte) []string {
 	}
 	if !volume {
 		problems = append(problems, "0: the last stage has no VOLUME /data")
+	}
+	if last.BaseName == "scratch" && !tmp {
+		problems = append(problems, "0: the last stage is FROM scratch without a /tmp: SQLite cannot open the store")
 	}
 	if !serve {
 		problems = append(problems, "0: the default command (CMD) is not serve")

@@ -18,7 +18,7 @@ func TestRepositoryFiles(t *testing.T) {
 }
 
 func TestDockerfileProblems(t *testing.T) {
-	good := "FROM golang:1.26 AS build\nRUN CGO_ENABLED=0 go build -o /f .\nFROM scratch\nCOPY --from=build /f /f\nUSER 10001\nVOLUME /data\nHEALTHCHECK CMD [\"/f\", \"healthcheck\"]\nENTRYPOINT [\"/f\"]\nCMD [\"serve\"]\n"
+	good := "FROM golang:1.26 AS build\nRUN CGO_ENABLED=0 go build -o /f .\nFROM scratch\nCOPY --from=build /f /f\nCOPY --from=build /tmp /tmp\nUSER 10001\nVOLUME /data\nHEALTHCHECK CMD [\"/f\", \"healthcheck\"]\nENTRYPOINT [\"/f\"]\nCMD [\"serve\"]\n"
 	cases := []struct{ name, dockerfile, want string }{
 		{"good", good, ""},
 		{"BuildKit: stage name casing", strings.Replace(good, "AS build", "AS Build", 1) + "", "StageNameCasing"},
@@ -30,6 +30,7 @@ func TestDockerfileProblems(t *testing.T) {
 		{"healthcheck none", strings.Replace(good, "HEALTHCHECK CMD [\"/f\", \"healthcheck\"]", "HEALTHCHECK NONE", 1), "no HEALTHCHECK"},
 		{"no volume", strings.Replace(good, "VOLUME /data\n", "", 1), "no VOLUME /data"},
 		{"not serve", strings.Replace(good, `CMD ["serve"]`, `CMD ["run"]`, 1), "not serve"},
+		{"no /tmp on scratch", strings.Replace(good, "COPY --from=build /tmp /tmp\n", "", 1), "without a /tmp"},
 		{"cgo", strings.Replace(good, "CGO_ENABLED=0 ", "", 1), "static binary"},
 	}
 	dir := t.TempDir()
