@@ -23,8 +23,9 @@ import (
 	"github.com/feedpost/feedpost/internal/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
+// version is set at build time with -ldflags "-X main.version=…"; left
+// empty, version.go fills it from the build information.
+var version string
 
 // Exit codes (SPEC §2).
 const (
@@ -104,12 +105,9 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		},
 		serveCommand(&f),
 		pruneCommand(&f),
-		&cobra.Command{
-			Use:   "version",
-			Short: "Print the version",
-			Args:  cobra.NoArgs,
-			Run:   func(c *cobra.Command, _ []string) { fmt.Fprintln(c.OutOrStdout(), "feedpost", version) },
-		},
+		versionCommand(&f),
+		initCommand(&f),
+		healthcheckCommand(),
 	)
 	root.AddCommand(opmlCommands(&f)...)
 	root.AddCommand(storeCommand(&f))

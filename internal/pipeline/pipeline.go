@@ -628,6 +628,8 @@ func (r *Runner) prepare(ctx context.Context, src *config.Source, feedTitle stri
 		firstSeen := now
 		if exists && !prev.FirstSeen.IsZero() {
 			firstSeen = prev.FirstSeen
+		} else if t, ok := r.writtenDate(id, it); ok {
+			firstSeen = t // the store was lost, the post was not
 		}
 		changed = append(changed, store.Item{
 			ID: id, SourceKey: src.Key, GUID: it.GUID, Link: it.Link, Title: it.Title,
