@@ -146,7 +146,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 			UserAgent: cfg.Fetch.UserAgent,
 			PerHost:   cfg.Fetch.PerHost,
 		}
-		if st.Shared() && cfg.Fetch.PerHost > 0 {
+		if st != nil && st.Shared() && cfg.Fetch.PerHost > 0 {
 			// fetch.per_host holds across every process of the store.
 			fo.AcquireHost = r.acquireHostSlot
 		}
