@@ -20,10 +20,12 @@ import (
 // another, in batches.
 func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	start := r.now()
-	if err := r.FinishPending(); err != nil {
+	recovered, err := r.finishPending()
+	if err != nil {
 		return nil, err
 	}
 	sum := &Summary{Sources: []SourceResult{}} // nothing fetched
+	sum.addRecovered(recovered)
 
 	type rendered struct {
 		it      store.Item
@@ -76,7 +78,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 			flush()
 		}
 	}()
-	err := r.st.EachItem(func(it store.Item) error {
+	err = r.st.EachItem(func(it store.Item) error {
 		if err := failed.get(); err != nil {
 			return err
 		}
@@ -95,6 +97,9 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		err = ferr
 	}
 	if err == nil {
+		if w := r.writeAuthors(); w != "" {
+			sum.Warnings = append(sum.Warnings, w)
+		}
 		var st site.Stats
 		st, err = r.BuildSite(ctx)
 		sum.PagesWritten = st.Written

@@ -59,6 +59,9 @@ type Summary struct {
 	PagesWritten int            `json:"pages_written"` // built-in site files written
 	Pruned       int            `json:"pruned"`        // posts removed by retention
 	DurationMS   int64          `json:"duration_ms"`
+	// Warnings are problems that did not stop the run (e.g. a theme's
+	// authors file that could not be updated).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Failed reports whether any source failed.
@@ -143,7 +146,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		NoReferrer:  cfg.Images.NoReferrer,
 		IframeHosts: cfg.Content.IframeHosts,
 	}
-	r.hexo = hexo.Options{Dir: cfg.Hexo.Dir, CoverKeys: cfg.Hexo.CoverKeys, Comments: cfg.Hexo.Comments, EscapeBraces: cfg.Hexo.EscapeBraces}
+	r.hexo = hexoOptions(cfg.Hexo)
 	r.hugo = hugo.Options{Dir: cfg.Hugo.Dir, EscapeBraces: true} // Hugo fails a whole build on {{< in a body
 	// The fingerprint makes a changed rendering setting count as a change of
 	// every item, so the next run re-renders (and rewrites only what differs).
@@ -157,14 +160,15 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 }
 
 // renderVersion changes when the rendering code changes what it writes.
-const renderVersion = 1
+const renderVersion = 2
 
 // Run fetches every source once (fetch.concurrency at a time), writes posts
 // and returns the summary. Sources that fail are in the summary; the error
 // return is for the run as a whole (store unusable, context cancelled).
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := r.now()
-	if err := r.FinishPending(); err != nil {
+	recovered, err := r.finishPending()
+	if err != nil {
 		return nil, err
 	}
 	srcs := r.cfg.Sources
@@ -204,6 +208,7 @@ feed:
 		sum.Sources = append(sum.Sources, results[i])
 		sum.PostsWritten += res.Written
 	}
+	sum.addRecovered(recovered)
 	if ctx.Err() == nil {
 		pruned, err := r.Prune(ctx, false)
 		if err != nil {
@@ -219,6 +224,11 @@ feed:
 	changed := sum.Pruned > 0
 	for _, res := range sum.Sources {
 		changed = changed || res.New+res.Updated > 0
+	}
+	if ctx.Err() == nil {
+		if w := r.writeAuthors(); w != "" {
+			sum.Warnings = append(sum.Warnings, w)
+		}
 	}
 	if ctx.Err() == nil && (changed || r.siteStale() || r.cfg.Site.Dir != "" && !site.Current(r.siteOptions())) {
 		st, err := r.BuildSite(ctx)
@@ -307,9 +317,10 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 	state.URL = fetched
 	r.resolveCategory(ctx, src, &state, fetched)
 	state.LastFetch = r.now()
-	state.Failures = 0
-	state.LastError = ""
+	// Failures are reset only once the answer is a feed (or a 304): a
+	// source that keeps answering an HTML page must back off too.
 	if resp.NotModified {
+		state.Failures, state.LastError = 0, ""
 		res.Status = StatusUnchanged
 		res.Unchanged = lastItems(state)
 		state.LastStatus = StatusUnchanged
@@ -320,6 +331,8 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 	if err != nil {
 		return fail(err)
 	}
+	state.Failures, state.LastError = 0, ""
+	setFeedIcon(&state, feed.Icon)
 	if feed.Repaired {
 		res.Note = "invalid UTF-8 or control characters repaired"
 	}
@@ -507,17 +520,23 @@ func (r *Runner) ingest(ctx context.Context, src *config.Source, feedTitle strin
 
 // FinishPending writes the posts a killed run stored but did not write.
 func (r *Runner) FinishPending() error {
+	_, err := r.finishPending()
+	return err
+}
+
+// finishPending is FinishPending, returning the post files it wrote by
+// source key, so that the summary of the run that recovers counts them.
+func (r *Runner) finishPending() (map[string]int, error) {
 	r.removeTemp()
 	items, err := r.st.PendingItems()
 	if err != nil || len(items) == 0 {
-		return err
+		return nil, err
 	}
 	posts := r.renderAll(items)
 	if err := r.st.PutItems(items); err != nil {
-		return err
+		return nil, err
 	}
-	_, err = r.writePosts(items, posts)
-	return err
+	return r.writePostsBySource(items, posts)
 }
 
 // Render turns a stored item into a post under the current config.
