@@ -11,7 +11,7 @@ type Feed struct {
 	TTL   time.Duration // RSS <ttl> or sy:updatePeriod/sy:updateFrequency; 0 when absent
 	// Icon is the feed's image (RSS <image><url>, Atom icon/logo, JSON Feed
 	// icon/favicon), absolute; "" when none. Theme author entries show it.
-	Icon string
+	Icon  string
 	Items []Item
 	// Repaired is true when invalid UTF-8 (or bytes the declared charset
 	// cannot decode) was replaced by U+FFFD, or characters illegal in XML
