@@ -4,10 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 )
 
@@ -68,23 +68,17 @@ func OwnedOutput(dir string) (generator, configFile string) {
 	dir = filepath.Clean(dir)
 	for a := filepath.Dir(dir); ; a = filepath.Dir(a) {
 		for _, name := range []string{"_config.yml", "_config.yaml"} {
-			if b, err := hexo.ReadBlog(filepath.Join(a, name)); err == nil && within(dir, b.PublicDir) {
+			if b, err := hexo.ReadBlog(filepath.Join(a, name)); err == nil && output.Inside(dir, b.PublicDir) {
 				return "Hexo", b.ConfigFile
 			}
 		}
-		if cfg, publish := hugoSite(a); cfg != "" && within(dir, publish) {
+		if cfg, publish := hugoSite(a); cfg != "" && output.Inside(dir, publish) {
 			return "Hugo", cfg
 		}
 		if filepath.Dir(a) == a {
 			return "", ""
 		}
 	}
-}
-
-// within reports whether path is dir or inside it.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 var hugoPublishRE = regexp.MustCompile(`(?m)^\s*"?publishDir"?\s*[:=]\s*["']?([^"'\s,#]+)`)

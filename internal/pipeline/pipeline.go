@@ -38,17 +38,20 @@ const (
 
 // SourceResult is one line of the run summary.
 type SourceResult struct {
-	Name       string        `json:"name"`
-	URL        string        `json:"url"`
-	Status     string        `json:"status"`
-	New        int           `json:"new"`
-	Updated    int           `json:"updated"`
-	Unchanged  int           `json:"unchanged"`
-	Duplicates int           `json:"duplicates"`
-	Error      string        `json:"error"`
-	Note       string        `json:"note,omitempty"` // e.g. repaired encoding, fulltext fallbacks
-	Duration   time.Duration `json:"-"`
-	Written    int           `json:"-"` // post files written for this source
+	Name       string `json:"name"`
+	URL        string `json:"url"`
+	Status     string `json:"status"`
+	New        int    `json:"new"`
+	Updated    int    `json:"updated"`
+	Unchanged  int    `json:"unchanged"`
+	Duplicates int    `json:"duplicates"`
+	Error      string `json:"error"`
+	Note       string `json:"note,omitempty"` // e.g. repaired encoding, fulltext fallbacks
+	// BackedOffUntil is, for a source skipped after repeated failures, when
+	// it is fetched again (`run --force` fetches it now).
+	BackedOffUntil time.Time     `json:"backed_off_until,omitzero"`
+	Duration       time.Duration `json:"-"`
+	Written        int           `json:"-"` // post files written for this source
 }
 
 // Summary is the result of a cycle or a build.
