@@ -81,6 +81,7 @@ func (p *parser) hexo(n *yaml.Node, c *Config) {
 		h.CoverKeys = coverKeys
 	}
 	h.LinkKey, h.LinkStyle, h.AuthorKey, h.SiteKey = t.LinkKey, t.LinkStyle, t.AuthorKey, t.SiteKey
+	h.FullwidthPercent = t.FullwidthPercent
 	if linkKeySet {
 		h.LinkKey, h.LinkStyle = linkKey, hexo.LinkURL
 	}

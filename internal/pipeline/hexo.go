@@ -16,7 +16,7 @@ import (
 func hexoOptions(h config.Hexo) hexo.Options {
 	return hexo.Options{Dir: h.Dir, CoverKeys: h.CoverKeys, Comments: h.Comments, EscapeBraces: h.EscapeBraces,
 		LinkKey: h.LinkKey, LinkStyle: h.LinkStyle, AuthorKey: h.AuthorKey, SiteKey: h.SiteKey,
-		LinkText: h.LinkText, NameSource: h.NameSource}
+		LinkText: h.LinkText, NameSource: h.NameSource, FullwidthPercent: h.FullwidthPercent}
 }
 
 // metaFeedIcon keeps the feed's icon in the source's Meta, for the author

@@ -40,6 +40,8 @@ type Options struct {
 	// NameSource makes that paragraph name the source too, for themes that
 	// show no author.
 	NameSource bool
+	// FullwidthPercent writes % in the title as ％ (see Theme).
+	FullwidthPercent bool
 }
 
 // Path is the file of post id under dir.
@@ -87,7 +89,11 @@ func Render(p post.Post, opt Options) []byte {
 		b = append(b, '\n')
 	}
 	line("---")
-	line("title: ", output.Quote(p.Title))
+	title := p.Title
+	if opt.FullwidthPercent {
+		title = strings.ReplaceAll(title, "%", "％")
+	}
+	line("title: ", output.Quote(title))
 	line("categories:")
 	for _, c := range p.Categories {
 		line(" - ", output.Scalar(c))

@@ -32,6 +32,9 @@ type Theme struct {
 	// AuthorsFile is the data file, relative to the blog's root, in which the
 	// theme looks `author:` up as a key ("" when it prints it as a name).
 	AuthorsFile string
+	// FullwidthPercent writes % in titles as ％ (U+FF05): the theme passes
+	// the title through Hexo's i18n sprintf, which fails the page on a %.
+	FullwidthPercent bool
 }
 
 // LinkStyle is how the link to the original article is written.
@@ -83,7 +86,9 @@ var themes = map[string]Theme{
 	// `thumbnail || cover || banner` on the card, pages/post/article-content.ejs
 	// `cover || banner || thumbnail` on the page, and prints `author` (a
 	// string, or a {name, avatar} mapping). No link key.
-	"redefine": {Name: "redefine", CoverKeys: []string{"thumbnail"}, ShowsAuthor: true},
+	// Its components/header/head.ejs calls `__(page.title)`, so a title
+	// with a % ("提升 40%") fails the page: FullwidthPercent.
+	"redefine": {Name: "redefine", CoverKeys: []string{"thumbnail"}, ShowsAuthor: true, FullwidthPercent: true},
 	// hexo-theme-stellar 1.44: main/post_list/post_card.ejs shows `cover` on
 	// the card, navbar/article_banner.ejs `banner` on the page;
 	// navbar/dateinfo.ejs looks `author` up in source/_data/authors.yml

@@ -156,7 +156,8 @@ func TestRenderPresets(t *testing.T) {
 		if !ok {
 			t.Fatalf("no preset %s", name)
 		}
-		o := Options{CoverKeys: th.CoverKeys, LinkKey: th.LinkKey, LinkStyle: th.LinkStyle, AuthorKey: th.AuthorKey, SiteKey: th.SiteKey}
+		o := Options{CoverKeys: th.CoverKeys, LinkKey: th.LinkKey, LinkStyle: th.LinkStyle, AuthorKey: th.AuthorKey, SiteKey: th.SiteKey,
+			FullwidthPercent: th.FullwidthPercent}
 		if name != ThemeNone {
 			o.LinkText = "阅读原文"
 		}
@@ -200,6 +201,15 @@ func TestRenderPresets(t *testing.T) {
 		if want += "</div>\n"; body != want {
 			t.Errorf("%s: body %q, want %q", c.theme, body, want)
 		}
+	}
+	// Redefine fails a page whose title holds a % (i18n sprintf): ％.
+	pct := p
+	pct.Title = "能效比提升 40%"
+	if fm, _, _ := frontMatter(t, Render(pct, opts("redefine"))); fm["title"] != "能效比提升 40％" {
+		t.Errorf("redefine title %v", fm["title"])
+	}
+	if fm, _, _ := frontMatter(t, Render(pct, opts("fluid"))); fm["title"] != "能效比提升 40%" {
+		t.Errorf("fluid title %v", fm["title"])
 	}
 	// No link: no link key, no paragraph.
 	p.Link = ""
