@@ -74,8 +74,11 @@ var themeSpecs = []themeSpec{
 			}
 			return byHref(d, ".post-v3", link)
 		},
-		cover:       func(c *goquery.Selection) string { return attr(c.Find("img.headimg"), "src") },
-		cardDate:    func(c *goquery.Selection) (string, string) { t := c.Find("time.update-time"); return text(t), attr(t, "datetime") },
+		cover: func(c *goquery.Selection) string { return attr(c.Find("img.headimg"), "src") },
+		cardDate: func(c *goquery.Selection) (string, string) {
+			t := c.Find("time.update-time")
+			return text(t), attr(t, "datetime")
+		},
 		cardUpdated: true,
 		postDate: func(d *goquery.Document) (string, string) {
 			s := d.Find(`.new-meta-item.date[itemprop~="datePublished"]`)
@@ -86,8 +89,10 @@ var themeSpecs = []themeSpec{
 		cards:  ".post-v3",
 	},
 	{
-		name:  "butterfly",
-		card:  func(d *goquery.Document, id, _ string) *goquery.Selection { return byHref(d, ".recent-post-item", "/posts/"+id+"/") },
+		name: "butterfly",
+		card: func(d *goquery.Document, id, _ string) *goquery.Selection {
+			return byHref(d, ".recent-post-item", "/posts/"+id+"/")
+		},
 		cover: func(c *goquery.Selection) string { return attr(c.Find("img.post-bg"), "src") },
 		cardDate: func(c *goquery.Selection) (string, string) {
 			t := c.Find(".post-meta-date time")
@@ -102,8 +107,10 @@ var themeSpecs = []themeSpec{
 		cards:  ".recent-post-item",
 	},
 	{
-		name:  "fluid",
-		card:  func(d *goquery.Document, id, _ string) *goquery.Selection { return byHref(d, ".index-card", "/posts/"+id+"/") },
+		name: "fluid",
+		card: func(d *goquery.Document, id, _ string) *goquery.Selection {
+			return byHref(d, ".index-card", "/posts/"+id+"/")
+		},
 		cover: func(c *goquery.Selection) string { return attr(c.Find(".index-img img"), "src") },
 		cardDate: func(c *goquery.Selection) (string, string) {
 			t := c.Find(".post-metas time")
@@ -116,12 +123,14 @@ var themeSpecs = []themeSpec{
 		author: func(d *goquery.Document) string {
 			return text(d.Find(".license-meta-item").First().Find("div").Last())
 		},
-		link: func(d *goquery.Document) string { return attr(d.Find("p.feedpost-source a"), "href") },
+		link:  func(d *goquery.Document) string { return attr(d.Find("p.feedpost-source a"), "href") },
 		cards: ".index-card",
 	},
 	{
-		name:  "next",
-		card:  func(d *goquery.Document, id, _ string) *goquery.Selection { return byHref(d, ".post-block", "/posts/"+id+"/") },
+		name: "next",
+		card: func(d *goquery.Document, id, _ string) *goquery.Selection {
+			return byHref(d, ".post-block", "/posts/"+id+"/")
+		},
 		cover: func(c *goquery.Selection) string { return attr(c.Find(".post-gallery img"), "src") },
 		cardDate: func(c *goquery.Selection) (string, string) {
 			t := c.Find(`time[itemprop~="dateCreated"]`)
