@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -25,7 +26,7 @@ func (p *parser) checkPaths(c *Config, nodes map[string]*yaml.Node) {
 	if p.err != nil {
 		return
 	}
-	if c.Database == "" {
+	if !strings.Contains(c.Store, "://") { // a SQLite file, not a PostgreSQL URL
 		if fi, err := os.Stat(c.Store); err == nil && fi.IsDir() {
 			p.fail(nodes["store"], "store", "%s is a folder; store is the SQLite file feedpost keeps its state in (e.g. %s)",
 				c.Store, filepath.Join(c.Store, "feedpost.db"))

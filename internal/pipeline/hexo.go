@@ -1,13 +1,12 @@
 package pipeline
 
 import (
-	"fmt"
+	"context"
 	"net/url"
 
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/output/hexo"
-	"github.com/feedpost/feedpost/internal/post"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -38,14 +37,15 @@ func setFeedIcon(state *store.Source, icon string) {
 // source's posts (the name Render writes in `author:`), with the feed's
 // icon as the avatar (else the site's favicon) and its site as the link.
 // Only absent entries and fields are added; the user's own never change.
-// It returns a warning for the summary instead of failing the run: the
-// posts are written, only the theme's author card lacks an entry.
-func (r *Runner) writeAuthors() string {
+// The builder calls it (it writes the outputs). It returns a note for the
+// summary instead of failing the build: the posts are written, only the
+// theme's author card lacks an entry.
+func (r *Runner) writeAuthors(ctx context.Context) string {
 	path := r.cfg.Hexo.AuthorsFile
 	if path == "" || r.cfg.Hexo.Dir == "" {
 		return ""
 	}
-	states, err := r.st.Sources()
+	states, err := r.st.Sources(ctx)
 	if err != nil {
 		return "authors file " + path + ": " + err.Error()
 	}
@@ -84,56 +84,4 @@ func favicon(link string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host + "/favicon.ico"
-}
-
-// writePostsBySource is writePosts, counting the files written per source.
-func (r *Runner) writePostsBySource(items []store.Item, posts []post.Post) (map[string]int, error) {
-	written := map[string]int{}
-	var keys []string
-	group := map[string][]int{}
-	for i := range items {
-		k := items[i].SourceKey
-		if _, ok := group[k]; !ok {
-			keys = append(keys, k)
-		}
-		group[k] = append(group[k], i)
-	}
-	for _, k := range keys {
-		its := make([]store.Item, 0, len(group[k]))
-		ps := make([]post.Post, 0, len(group[k]))
-		for _, i := range group[k] {
-			its = append(its, items[i])
-			ps = append(ps, posts[i])
-		}
-		n, err := r.writePosts(its, ps)
-		written[k] += n
-		if err != nil {
-			return written, err
-		}
-	}
-	return written, nil
-}
-
-// addRecovered counts the post files that finishing an earlier run's
-// pending items wrote (recovered, by source key): in the total, and in the
-// row of their source, which is "ok" then, not "unchanged": files were
-// written for it.
-func (s *Summary) addRecovered(recovered map[string]int) {
-	for key, n := range recovered {
-		if n == 0 {
-			continue
-		}
-		s.PostsWritten += n
-		for i := range s.Sources {
-			r := &s.Sources[i]
-			if r.Name != key {
-				continue
-			}
-			r.Written += n
-			if r.Status == StatusUnchanged {
-				r.Status = StatusOK
-			}
-			r.Note = joinNote(r.Note, fmt.Sprintf("wrote %d post files an earlier run left pending", n))
-		}
-	}
 }

@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/schedule"
 )
 
 // TestSummaryAfterRecoveredFailure: a run whose post files could not be
-// written fails the source and keeps the items pending; the next run writes
-// them and its summary says so (posts_written, status ok, a note), instead
-// of "posts_written: 0, unchanged".
+// written fails (exit 1, the error) and keeps the items pending; the next
+// run writes them and its summary counts them, instead of "posts_written:
+// 0, unchanged".
 func TestSummaryAfterRecoveredFailure(t *testing.T) {
 	fs := newFeedServer(t, rss(item("a", "第一条", "<p>一</p>", "Tue, 17 Aug 2021 06:56:06 GMT"),
 		item("b", "第二条", "<p>二</p>", "Tue, 17 Aug 2021 07:56:06 GMT")))
@@ -25,27 +26,29 @@ func TestSummaryAfterRecoveredFailure(t *testing.T) {
 	if err := os.WriteFile(posts, []byte("in the way"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sum := e.run()
-	if r := sum.Sources[0]; r.Status != StatusFailed || sum.PostsWritten != 0 {
-		t.Fatalf("first run: %+v, %d written", r, sum.PostsWritten)
+	client := fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"})
+	r := New(e.cfg, e.st, Options{Now: func() time.Time { return e.now }, Client: client})
+	sum, err := r.Run(t.Context())
+	r.Close()
+	if err == nil || sum == nil || sum.PostsWritten != 0 {
+		t.Fatalf("first run: %v, %+v", err, sum)
 	}
 	if err := os.Remove(posts); err != nil {
 		t.Fatal(err)
 	}
 	e.now = e.now.Add(time.Minute)
 	sum = e.run()
-	r := sum.Sources[0]
-	if sum.PostsWritten != 2 || r.Written != 2 || r.Status != StatusOK || !strings.Contains(r.Note, "earlier run") {
-		t.Errorf("recovering run: posts_written %d, source %+v", sum.PostsWritten, r)
+	if sum.PostsWritten != 2 || !strings.Contains(sum.Note, "earlier run") {
+		t.Errorf("recovering run: posts_written %d, note %q, sources %+v", sum.PostsWritten, sum.Note, sum.Sources)
 	}
 	if got := len(e.posts()); got != 2 {
 		t.Errorf("%d post files, want 2", got)
 	}
-	// And the run after that is a plain "unchanged" again.
+	// And the run after that writes nothing and says nothing of it.
 	e.now = e.now.Add(time.Minute)
 	sum = e.run()
-	if r := sum.Sources[0]; sum.PostsWritten != 0 || r.Status != StatusUnchanged || r.Note != "" {
-		t.Errorf("third run: posts_written %d, source %+v", sum.PostsWritten, r)
+	if r := sum.Sources[0]; sum.PostsWritten != 0 || r.Status != StatusUnchanged || sum.Note != "" {
+		t.Errorf("third run: posts_written %d, note %q, source %+v", sum.PostsWritten, sum.Note, r)
 	}
 }
 
@@ -69,7 +72,7 @@ func TestNotAFeedBacksOff(t *testing.T) {
 		}
 		e.now = e.now.Add(time.Minute)
 	}
-	st, _, _ := e.st.Source("html")
+	st, _, _ := e.st.Source(t.Context(), "html")
 	if st.Failures != schedule.BackoffAfter {
 		t.Fatalf("%d failures stored, want %d", st.Failures, schedule.BackoffAfter)
 	}
@@ -102,7 +105,7 @@ func TestAuthorsFile(t *testing.T) {
 		"  - url: "+fs.URL+"\n    name: one\n"+
 		"  - url: "+fs2.URL+"\n    name: two\n    author: 第二作者\n")
 	sum := e.run()
-	if len(sum.Warnings) > 0 || sum.Failed() {
+	if sum.Note != "" || sum.Failed() {
 		t.Fatalf("run: %+v", sum)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "blog/source/_data/author.yml"))

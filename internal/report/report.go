@@ -83,7 +83,7 @@ func (p *Progress) draw() {
 }
 
 // Table writes the summary of a run as a table: one row per source, then
-// the totals and any warnings.
+// the totals and the note.
 func Table(w io.Writer, s *pipeline.Summary) {
 	var t table
 	t.row("SOURCE", "STATUS", "NEW", "UPDATED", "UNCHANGED", "DUPLICATES", "TIME", "ERROR / NOTE")
@@ -103,7 +103,7 @@ func Table(w io.Writer, s *pipeline.Summary) {
 	fmt.Fprintf(w, "%s (%d failed), %s written, %s in total, %s\n",
 		plural(len(s.Sources), "source", "sources"), failed, plural(s.PostsWritten, "post file", "post files"),
 		plural(s.PostsTotal, "post", "posts"), time.Duration(s.DurationMS)*time.Millisecond)
-	warnings(w, s)
+	note(w, s)
 }
 
 // status is a source's status for people: a backed-off source says until
@@ -121,11 +121,13 @@ func BuildSummary(w io.Writer, s *pipeline.Summary) {
 	fmt.Fprintf(w, "built from the store: %s rewritten of %s, %s of the built-in site written, %s\n",
 		plural(s.PostsWritten, "post file", "post files"), plural(s.PostsTotal, "post", "posts"),
 		plural(s.PagesWritten, "page", "pages"), time.Duration(s.DurationMS)*time.Millisecond)
-	warnings(w, s)
+	note(w, s)
 }
 
-func warnings(w io.Writer, s *pipeline.Summary) {
-	for _, m := range s.Warnings {
-		fmt.Fprintln(w, "warning:", m)
+// note prints the summary's note (the builder's: another process builds,
+// a theme's authors file left alone…).
+func note(w io.Writer, s *pipeline.Summary) {
+	if s.Note != "" {
+		fmt.Fprintln(w, "note:", s.Note)
 	}
 }

@@ -245,13 +245,15 @@ func TestThemesRenderExamplePosts(t *testing.T) {
 			t.Fatalf("%s: hexo.theme: %s resolved to the %q preset", spec.name, cfg.Hexo.Theme, cfg.Hexo.Preset.Name)
 		}
 		cfg.Site.Dir, cfg.Hugo.Dir = "", "" // only the Hexo posts are under test
-		st, err := store.Open(cfg.Store)
+		st, err := store.Open(t.Context(), cfg.Store, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum, err := pipeline.New(cfg, st, pipeline.Options{}).Run(t.Context())
+		r := pipeline.New(cfg, st, pipeline.Options{})
+		sum, err := r.Run(t.Context())
+		r.Close()
 		st.Close()
-		if err != nil || sum.Failed() || len(sum.Warnings) > 0 {
+		if err != nil || sum.Failed() || sum.Note != "" {
 			t.Fatalf("%s: run the example: %v %+v", spec.name, err, sum)
 		}
 		for _, zone := range zones {
