@@ -202,7 +202,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	// Items an earlier run stored but could not write (a full disk, a
 	// folder in the way): this run's build writes them, and says so.
-	leftover, err := r.st.PendingItems(ctx, "", 1)
+	leftover, err := r.st.HasPending(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if ctx.Err() == nil {
 		b, err := r.BuildOutputs(ctx, BuildOptions{})
 		sum.PostsWritten, sum.PagesWritten, sum.Pruned, sum.Note = b.PostsWritten, b.PagesWritten, b.Pruned, b.Note
-		if len(leftover) > 0 && b.PostsWritten > 0 {
+		if leftover && b.PostsWritten > 0 {
 			sum.Note = joinNote(sum.Note, "wrote the post files an earlier run left unwritten")
 		}
 		if err != nil {
