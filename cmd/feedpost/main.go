@@ -27,7 +27,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "0.1.0-dev"
 
-// Exit codes (SPEC §2).
+// Exit codes (docs/cli.md, "Exit codes").
 const (
 	exitOK      = 0
 	exitFailed  = 1 // some sources failed

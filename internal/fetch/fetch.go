@@ -40,8 +40,8 @@ type Response struct {
 	Tries        int           // attempts made
 }
 
-// Defaults used when an Options field is zero. They match SPEC §1's
-// `fetch:` defaults so that a zero Options is already a sane client.
+// Defaults used when an Options field is zero. They match the `fetch:`
+// defaults of docs/config.md so that a zero Options is already a sane client.
 const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultMaxBytes      = 20 << 20

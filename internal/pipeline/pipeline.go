@@ -28,7 +28,7 @@ import (
 	"github.com/feedpost/feedpost/internal/store"
 )
 
-// Statuses of a source in a summary (SPEC §2).
+// Statuses of a source in a summary (docs/cli.md, the --json summary).
 const (
 	StatusOK        = "ok"
 	StatusUnchanged = "unchanged"

@@ -1,4 +1,4 @@
-// Package hexo writes posts as Hexo Markdown files (SPEC §3): YAML front
+// Package hexo writes posts as Hexo Markdown files (docs/post-format.md): YAML front
 // matter in the order the sample post has it, then the cleaned HTML body in a
 // <div> block.
 package hexo

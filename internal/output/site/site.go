@@ -63,7 +63,7 @@ var embedded embed.FS
 type Options struct {
 	Dir string // output folder; created when missing
 
-	Title    string // site title (default 新闻聚合, the SPEC default)
+	Title    string // site title (default 新闻聚合)
 	URL      string // absolute base URL ("https://news.example.com" or ".../news"); "" = none
 	Language string // BCP 47 tag for <html lang> and the feeds (default zh-CN); labels are Chinese for zh*, English otherwise
 	PerPage  int    // cards per listing page (default 20)
