@@ -125,12 +125,11 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 	}
 	if r.client == nil {
 		r.client = fetch.New(fetch.Options{
-			Timeout:     cfg.Fetch.Timeout,
-			Retries:     cfg.Fetch.Retries,
-			MaxBytes:    cfg.Fetch.MaxBytes,
-			UserAgent:   cfg.Fetch.UserAgent,
-			PerHost:     cfg.Fetch.PerHost,
-			Concurrency: cfg.Fetch.Concurrency,
+			Timeout:   cfg.Fetch.Timeout,
+			Retries:   cfg.Fetch.Retries,
+			MaxBytes:  cfg.Fetch.MaxBytes,
+			UserAgent: cfg.Fetch.UserAgent,
+			PerHost:   cfg.Fetch.PerHost,
 		})
 	}
 	proxy := opt.ProxyURL
@@ -144,7 +143,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		IframeHosts: cfg.Content.IframeHosts,
 	}
 	r.hexo = hexo.Options{Dir: cfg.Hexo.Dir, CoverKeys: cfg.Hexo.CoverKeys, Comments: cfg.Hexo.Comments, EscapeBraces: cfg.Hexo.EscapeBraces}
-	r.hugo = hugo.Options{Dir: cfg.Hugo.Dir, EscapeBraces: true} // Hugo fails a whole build on {{< in a body
+	r.hugo = hugo.NewOptions(cfg.Hugo.Dir) // braces escaped: Hugo fails a whole build on {{< in a body
 	// The fingerprint makes a changed rendering setting count as a change of
 	// every item, so the next run re-renders (and rewrites only what differs).
 	probe := "http://example.invalid/x.jpg"

@@ -56,8 +56,8 @@ func withDefaults(opt Options) Options {
 	return opt
 }
 
-// fingerprint digests every input of a build except the posts: the options
-// (Now aside, which pages never show), the templates and assets in use
+// fingerprint digests every input of a build except the posts: the options,
+// the templates and assets in use
 // (embedded or overridden) and renderVersion.
 func fingerprint(opt Options) (string, error) {
 	h := sha256.New()

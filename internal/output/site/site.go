@@ -92,11 +92,6 @@ type Options struct {
 	// so memory stays flat however many posts there are. It is called from
 	// several goroutines at once.
 	Body func(id string) (string, error)
-
-	// Now is accepted for tests and API symmetry but deliberately unused:
-	// relative dates are computed in the browser from <time datetime>, and
-	// a build time in the output would rewrite every file on every run.
-	Now time.Time
 }
 
 // Stats counts the files of one build. Pages is every file of the site
