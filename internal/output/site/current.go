@@ -12,7 +12,7 @@ import (
 // renderVersion changes whenever the builder's code changes what it writes
 // for the same posts and options, so an upgraded feedpost never takes an
 // older build for current.
-const renderVersion = "1"
+const renderVersion = "2"
 
 // Current reports whether opt.Dir holds a complete build made with these
 // options (templates and assets included) by this version of the builder.
