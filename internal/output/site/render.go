@@ -75,12 +75,17 @@ func (g *genRenderers) from(src map[string]string, names ...string) bool {
 		return false
 	}
 	for _, name := range names {
-		sum := sha256.Sum256([]byte(src[name]))
-		if g.sums[name] != hex.EncodeToString(sum[:]) {
+		if g.sums[name] != sourceSum(src[name]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sourceSum is the digest genRenderers.sums holds for a template source.
+func sourceSum(src string) string {
+	sum := sha256.Sum256([]byte(src))
+	return hex.EncodeToString(sum[:])
 }
 
 // readFile returns the override of name from dir when there is one, else
