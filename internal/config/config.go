@@ -1,4 +1,4 @@
-// Package config reads and validates feedpost.yaml (SPEC §1).
+// Package config reads and validates feedpost.yaml (docs/config.md).
 //
 // Load is the only entry point: it decodes the YAML strictly (an unknown key is
 // an error naming its line), applies defaults, resolves relative paths against

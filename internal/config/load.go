@@ -31,9 +31,9 @@ func DefaultUserAgent(version string) string {
 	return "feedpost/" + version + " (+https://github.com/feedpost/feedpost)"
 }
 
-// defaultIframeHosts is the built-in video-host allow-list (SPEC §3.3).
-// `content.iframe_hosts` adds to it; it never replaces it, because the SPEC
-// calls the list "extendable".
+// defaultIframeHosts is the built-in video-host allow-list
+// (docs/post-format.md, "Body", step 3). `content.iframe_hosts` adds to it;
+// it never replaces it: the list is documented as "extendable".
 var defaultIframeHosts = []string{
 	"www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com", "player.bilibili.com", "v.qq.com",
 }
@@ -642,7 +642,7 @@ func (p *parser) filter(n *yaml.Node, key string) Filter {
 	}
 }
 
-// defaults returns a Config holding every default (SPEC §1).
+// defaults returns a Config holding every default (docs/config.md).
 func defaults(dir string) *Config {
 	return &Config{
 		Dir: dir,

@@ -35,8 +35,8 @@ type Item struct {
 	Base      string
 	Published time.Time
 	Updated   time.Time
-	// Images are the feed's own image candidates for the cover, in SPEC §3
-	// order: media:thumbnail, media:content of an image type, image
+	// Images are the feed's own image candidates for the cover, in the order
+	// of docs/post-format.md ("Cover"): media:thumbnail, media:content of an image type, image
 	// enclosures, JSON Feed image, banner_image.
 	Images     []string
 	Categories []string

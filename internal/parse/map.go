@@ -19,7 +19,8 @@ import (
 // hand, rather than through gofeed's universal translator: the translator
 // re-parses every item's HTML to guess an image and copies every field,
 // which costs more than the XML parsing itself on large items, and it does
-// not keep the cover candidates in the order SPEC §3 needs.
+// not keep the cover candidates in the order docs/post-format.md ("Cover")
+// needs.
 
 func fromRSS(f *rss.Feed, feedURL string) *Feed {
 	feed := &Feed{

@@ -166,7 +166,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		IframeHosts: cfg.Content.IframeHosts,
 	}
 	r.hexo = hexoOptions(cfg.Hexo)
-	r.hugo = hugo.Options{Dir: cfg.Hugo.Dir, EscapeBraces: true} // Hugo fails a whole build on {{< in a body
+	r.hugo = hugo.NewOptions(cfg.Hugo.Dir) // braces escaped: Hugo fails a whole build on {{< in a body
 	r.render = newRenderSettings(cfg, proxy)
 	return r
 }
