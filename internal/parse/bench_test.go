@@ -35,7 +35,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		f, err := Parse(data, "application/rss+xml; charset=utf-8", "http://localhost:1200/x")
+		f, err := Parse(data, "application/rss+xml; charset=utf-8", "http://localhost:1200/x", Options{})
 		if err != nil || len(f.Items) != 20 {
 			b.Fatalf("%v, %d items", err, len(f.Items))
 		}

@@ -19,7 +19,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(utf16le(`<?xml version="1.0" encoding="utf-16"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>`)), "")
 
 	f.Fuzz(func(t *testing.T, data []byte, contentType string) {
-		feed, err := Parse(data, contentType, "https://example.com/feed")
+		feed, err := Parse(data, contentType, "https://example.com/feed", Options{})
 		if err != nil {
 			if errors.Is(err, errCrash) {
 				t.Fatalf("parser crashed: %v", err)

@@ -316,12 +316,12 @@ func (r *Runner) runSource(ctx context.Context, src *config.Source, res *SourceR
 		state.NextFetch = schedule.Next(state.LastFetch, src.Interval, storedTTL(state), resp.MaxAge, 0, src.Key)
 		return r.st.SaveSource(state)
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL, parse.Options{Location: src.Location})
 	if err != nil {
 		return fail(err)
 	}
-	if feed.Repaired {
-		res.Note = "invalid UTF-8 or control characters repaired"
+	for _, n := range feed.Notes { // repaired charset, recovered XML, coerced JSON fields
+		res.Note = joinNote(res.Note, n)
 	}
 	state.ETag, state.LastModified = resp.ETag, resp.LastModified
 	state.FeedTitle, state.FeedLink = feed.Title, feed.Link
