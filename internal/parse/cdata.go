@@ -63,6 +63,11 @@ const liftedDate = "feedpost-pubdate"
 // lifter holds the texts taken out of a document.
 type lifter struct {
 	parts []string
+	// items counts the item and entry start tags the scan saw, so that an
+	// item gofeed's non-strict decoder silently lost (a stray end tag
+	// closes the item, the channel and the rest of the feed with it) can be
+	// noticed; see parser.parseXML.
+	items int
 }
 
 // maxDepth bounds element nesting. gofeed reads extension elements
@@ -139,6 +144,9 @@ scan:
 						Msg: fmt.Sprintf("elements nested more than %d levels deep", maxDepth)}
 				}
 			}
+			if isItemTag(data[start+1 : end]) {
+				l.items++
+			}
 			i = end + 1
 		default: // <!DOCTYPE, <?pi, or a stray '<'
 			i = start + 1
@@ -148,6 +156,19 @@ scan:
 		return nil, nil
 	}
 	return append(out, data[done:]...), nil
+}
+
+// isItemTag reports whether a start tag's text (name and attributes) is an
+// RSS item or an Atom entry, with or without a prefix.
+func isItemTag(tag []byte) bool {
+	name := tag
+	if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
+		name = tag[:k]
+	}
+	if k := bytes.LastIndexByte(name, ':'); k >= 0 {
+		name = name[k+1:]
+	}
+	return string(name) == "item" || string(name) == "entry"
 }
 
 // tagEnd returns the offset of the '>' closing the tag that data[from:] is
@@ -234,6 +255,7 @@ func (l *lifter) restoreAll(ss []string) {
 func (p *parser) parseRSS(data []byte) (*rss.Feed, error) {
 	var l lifter
 	lifted, err := l.lift(data, true, p.liftMin)
+	p.itemTags = l.items
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +273,7 @@ func (p *parser) parseRSS(data []byte) (*rss.Feed, error) {
 func (p *parser) parseAtom(data []byte) (*atom.Feed, error) {
 	var l lifter
 	lifted, err := l.lift(data, false, p.liftMin)
+	p.itemTags = l.items
 	if err != nil {
 		return nil, err
 	}

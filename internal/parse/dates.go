@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"errors"
 	"math"
 	"regexp"
 	"strconv"
@@ -8,18 +9,22 @@ import (
 	"time"
 
 	"github.com/itlightning/dateparse"
+	"github.com/mmcdole/gofeed"
+	jsonfeed "github.com/mmcdole/gofeed/json"
 )
 
 // dates reads the dates of one feed. Feeds write dates every way there is:
 // RFC 822 with or without weekday or seconds, two-digit years, ISO 8601
 // without seconds or zone, "2020/1/10 14:33:00", "2021年8月17日 14:56",
 // "GMT+8", zone abbreviations, Unix timestamps. The long tail is left to
-// github.com/itlightning/dateparse (a maintained fork of araddon/dateparse:
-// one state machine for some hundred layouts, zone-less dates read in a given
-// location); what it does not do is done here first: offsets written
-// "GMT+8", zone abbreviations read with a fixed table (Go's time package and
-// dateparse give an abbreviation they do not know a zero offset) and CST
-// read as China's when the feed or the source is Chinese.
+// libraries: github.com/itlightning/dateparse (a maintained fork of
+// araddon/dateparse: one state machine for some hundred layouts, zone-less
+// dates read in a given location), then gofeed's own list of layouts met in
+// feeds. What neither does is done here first: offsets written "GMT+8",
+// zone abbreviations read with a fixed table (Go's time package and
+// dateparse give an abbreviation they do not know a zero offset), CST read
+// as China's when the feed or the source is Chinese, dotted dates read day
+// first.
 type dates struct {
 	loc     *time.Location // for dates that carry no zone
 	chinese bool           // CST is China Standard Time (+08:00), not US Central
@@ -70,25 +75,66 @@ func (d dates) parse(s string) time.Time {
 			return t.UTC()
 		}
 	}
-	t, err := dateparse.ParseIn(d.normalise(s), d.loc,
-		dateparse.RetryAmbiguousDateWithSwap(true), dateparse.SimpleErrorMessages(true))
+	norm := d.normalise(s)
+	t, err := dateparse.ParseIn(norm, d.loc, dateparse.RetryAmbiguousDateWithSwap(true), dateparse.SimpleErrorMessages(true))
+	if err != nil {
+		t, err = d.gofeedDate(norm, s)
+	}
 	if err != nil || t.Year() < 1900 || t.Year() > 9999 {
 		return time.Time{}
 	}
 	return t.UTC()
 }
 
+// gofeedDate tries gofeed's list of layouts seen in feeds, which has odd
+// spellings dateparse refuses ("Tue,17 Aug 2021", "14:56:06EST",
+// "2:56 p.m."): on the normalised text, then on the text as written (its
+// table of zone names knows layouts the numeric offset no longer fits), but
+// not when that would read CST as US Central in a Chinese feed. gofeed reads
+// a zone-less date as UTC: its wall clock is then taken in the source's zone.
+func (d dates) gofeedDate(norm, orig string) (time.Time, error) {
+	t, err := gofeedDate(norm)
+	if err != nil && orig != norm && !(d.chinese && strings.Contains(orig, "CST")) {
+		t, err = gofeedDate(orig)
+	}
+	if err == nil && t.Location() == time.UTC && !explicitUTC.MatchString(orig) {
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), d.loc)
+	}
+	return t, err
+}
+
+// gofeedDate is gofeed's lenient date parser. It is internal to gofeed; its
+// JSON translator is the exported door to it, and a cheap one (no HTML
+// scanning).
+func gofeedDate(s string) (time.Time, error) {
+	f := &jsonfeed.Feed{Items: []*jsonfeed.Item{{DatePublished: s}}}
+	t, err := (&gofeed.DefaultJSONTranslator{}).Translate(f)
+	if err != nil || len(t.Items) != 1 || t.Items[0].PublishedParsed == nil {
+		return time.Time{}, errors.New("not a date")
+	}
+	return *t.Items[0].PublishedParsed, nil
+}
+
 var (
 	// "GMT+8", "UTC+08:00", "GMT-0500", "GMT +8".
 	gmtOffset = regexp.MustCompile(`(?i)\b(?:GMT|UTC|UT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b`)
-	// A numeric offset already in the text: "+0800", "-07:00".
-	numericOffset = regexp.MustCompile(`[+-]\d{2}:?\d{2}\b`)
+	// A numeric offset already in the text: "+0800", "-07:00", after the
+	// clock or a space (not the "-2021" of "17-08-2021").
+	numericOffset = regexp.MustCompile(`(?:\d:\d\d(?::\d\d)?(?:[.,]\d+)?|\s)\s*[+-]\d{2}:?\d{2}\b`)
 	// A trailing "(China Standard Time)", as JavaScript's Date.toString writes.
 	zoneComment = regexp.MustCompile(`\s*\([^()]*\)\s*$`)
 	// A word that may be a zone abbreviation.
 	zoneWord = regexp.MustCompile(`\b[A-Z]{2,5}\b`)
 	// "14时56分06秒", "14点56分".
 	chineseClock = regexp.MustCompile(`(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分(?:\s*(\d{1,2})\s*秒)?`)
+	// "17.08.2021": dotted dates put the day first (German, Russian...).
+	dottedDate = regexp.MustCompile(`^(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
+	// A date that names UTC: the zone-less reading does not apply.
+	explicitUTC = regexp.MustCompile(`(?i)\b(?:gmt|utc|ut|z)\b|\dz\b|[+-]0{1,2}:?00\b`)
+	// "2:56 p.m."
+	dottedMeridiem = regexp.MustCompile(`(?i)\b([ap])\.m\.`)
+	// "14:56:06EST": a zone glued to the clock.
+	gluedZone = regexp.MustCompile(`(\d)([A-Z]{2,5})\b`)
 )
 
 // zoneOffsets are the zone abbreviations seen in feed dates, in seconds east
@@ -111,6 +157,9 @@ var zoneOffsets = map[string]int{
 func (d dates) normalise(s string) string {
 	s = zoneComment.ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "北京时间", " +0800")
+	s = dottedDate.ReplaceAllString(s, "$3-$2-$1")
+	s = gluedZone.ReplaceAllString(s, "$1 $2")
+	s = dottedMeridiem.ReplaceAllStringFunc(s, func(m string) string { return strings.ToUpper(m[:1]) + "M" })
 	s = chineseClock.ReplaceAllStringFunc(s, func(m string) string {
 		g := chineseClock.FindStringSubmatch(m)
 		if g[3] == "" {

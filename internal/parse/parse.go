@@ -75,7 +75,10 @@ type parser struct {
 	// before gofeed parses the document (see cdata.go); -1 lifts none.
 	// Tests compare both.
 	liftMin int
-	notes   []string
+	// itemTags is the number of item (entry) start tags in the last XML
+	// document parsed, as the scan in cdata.go counted them.
+	itemTags int
+	notes    []string
 }
 
 func (p *parser) note(s string) { p.notes = append(p.notes, s) }
@@ -143,39 +146,46 @@ func (p *parser) parse(data []byte, contentType, feedURL string) (feed *Feed, er
 	return feed, nil
 }
 
-// parseXML runs parse (gofeed and the mapping) on an XML document; when it
-// fails on a syntax error, on the document as salvage repairs it. The
-// repaired feed is kept when it has items (a feed that had none to lose has
-// nothing to recover), with a note saying what was done; otherwise the first
-// error stands.
+// parseXML runs parse (gofeed and the mapping) on an XML document, and again
+// on the document as salvage repairs it when it fails on a syntax error, or
+// when it returns fewer items than the document has item tags (gofeed's
+// decoder, not strict, lets a stray end tag close the item and everything
+// around it, silently dropping the rest of the feed). The repaired feed is
+// kept when it has items (more than the first reading) and the repair is
+// noted; otherwise the first result stands.
 func (p *parser) parseXML(data []byte, parse func([]byte) (*Feed, error)) (*Feed, error) {
 	feed, err := parse(data)
-	if err == nil {
+	if err == nil && p.itemTags <= len(feed.Items) {
 		return feed, nil
 	}
-	first := xmlError(err, data)
+	var first error
 	var se *SyntaxError
-	if errors.As(err, &se) && strings.HasPrefix(se.Msg, "elements nested more than") {
-		return nil, first // a limit, not damage
+	if err != nil {
+		first = xmlError(err, data)
+		if errors.As(err, &se) && strings.HasPrefix(se.Msg, "elements nested more than") {
+			return nil, first // a limit, not damage
+		}
 	}
 	fixed, rep := salvage(data)
 	if fixed == nil {
-		return nil, first
+		return feed, first
 	}
-	feed, err = parse(fixed)
-	if err != nil || len(feed.Items) == 0 {
-		return nil, first
+	better, err := parse(fixed)
+	if err != nil || len(better.Items) == 0 || feed != nil && len(better.Items) <= len(feed.Items) {
+		return feed, first
 	}
-	msg := first.Error()
+	what := "malformed XML"
 	if errors.As(first, &se) {
-		msg = fmt.Sprintf("line %d: %s", se.Line, se.Msg)
+		what = fmt.Sprintf("malformed XML (line %d: %s)", se.Line, se.Msg)
+	} else if first == nil {
+		what = fmt.Sprintf("malformed XML (only %d of %d items readable)", len(feed.Items), p.itemTags)
 	}
 	kept := "1 item kept"
-	if len(feed.Items) != 1 {
-		kept = fmt.Sprintf("%d items kept", len(feed.Items))
+	if len(better.Items) != 1 {
+		kept = fmt.Sprintf("%d items kept", len(better.Items))
 	}
-	p.note(fmt.Sprintf("malformed XML (%s) recovered: %s; %s", msg, rep, kept))
-	return feed, nil
+	p.note(fmt.Sprintf("%s recovered: %s; %s", what, rep, kept))
+	return better, nil
 }
 
 func detect(data []byte) gofeed.FeedType {
