@@ -85,12 +85,12 @@ func TestCharsetRepairs(t *testing.T) {
 
 func TestLooksGBK(t *testing.T) {
 	for in, want := range map[string]bool{
-		encodeIn(t, simplifiedchinese.GBK, "新闻"):                 true,
-		encodeIn(t, simplifiedchinese.GBK, "ASCII 和 中文 mixed"):    true,
-		encodeIn(t, charmap.Windows1252, "Brøndby"):               false,
-		encodeIn(t, charmap.Windows1252, "Größere Änderungen"):    false,
-		encodeIn(t, charmap.Windows1252, "“quoted”"):              false,
-		"plain ASCII":                                             false,
+		encodeIn(t, simplifiedchinese.GBK, "新闻"):               true,
+		encodeIn(t, simplifiedchinese.GBK, "ASCII 和 中文 mixed"): true,
+		encodeIn(t, charmap.Windows1252, "Brøndby"):            false,
+		encodeIn(t, charmap.Windows1252, "Größere Änderungen"): false,
+		encodeIn(t, charmap.Windows1252, "“quoted”"):           false,
+		"plain ASCII": false,
 		encodeIn(t, simplifiedchinese.GBK, strings.Repeat("中", 9)): true,
 	} {
 		if got := looksGBK([]byte(in)); got != want {

@@ -23,7 +23,9 @@ func TestJSONFeedLenient(t *testing.T) {
 		note       string // substring of the note; "" wants none
 	}{
 		{"tags as a string", jsonItem("1.1", `"tags": "a,b, c，d", "title": "t"`),
-			func(it Item) bool { return reflect.DeepEqual(it.Categories, []string{"a", "b", "c", "d"}) && it.Title == "t" },
+			func(it Item) bool {
+				return reflect.DeepEqual(it.Categories, []string{"a", "b", "c", "d"}) && it.Title == "t"
+			},
 			"items[].tags is a string, split at commas"},
 		{"tags with a number and an object", jsonItem("1.1", `"tags": ["a", 7, {"x": 1}]`),
 			func(it Item) bool { return reflect.DeepEqual(it.Categories, []string{"a", "7"}) },

@@ -88,15 +88,15 @@ func TestNestedThumbnail(t *testing.T) {
 
 func TestLinkify(t *testing.T) {
 	for in, want := range map[string]string{
-		"no links":                      "no links",
-		"a https://x.example/b. c":      `a <a href="https://x.example/b">https://x.example/b</a>. c`,
-		"(http://x.example/a_(b))":      `(<a href="http://x.example/a_(b)">http://x.example/a_(b)</a>)`,
-		"HTTPS://X.EXAMPLE!":            `<a href="HTTPS://X.EXAMPLE">HTTPS://X.EXAMPLE</a>!`,
-		"http:// nothing":               "http:// nothing",
-		"https://.":                     "https://.",
+		"no links":                     "no links",
+		"a https://x.example/b. c":     `a <a href="https://x.example/b">https://x.example/b</a>. c`,
+		"(http://x.example/a_(b))":     `(<a href="http://x.example/a_(b)">http://x.example/a_(b)</a>)`,
+		"HTTPS://X.EXAMPLE!":           `<a href="HTTPS://X.EXAMPLE">HTTPS://X.EXAMPLE</a>!`,
+		"http:// nothing":              "http:// nothing",
+		"https://.":                    "https://.",
 		"<script>https://x.example/\"": `&lt;script&gt;<a href="https://x.example/">https://x.example/</a>&#34;`,
-		"httpſ://x.example/":            "httpſ://x.example/",
-		"a&b https://x.example/?a=1&b":  `a&amp;b <a href="https://x.example/?a=1&amp;b">https://x.example/?a=1&amp;b</a>`,
+		"httpſ://x.example/":           "httpſ://x.example/",
+		"a&b https://x.example/?a=1&b": `a&amp;b <a href="https://x.example/?a=1&amp;b">https://x.example/?a=1&amp;b</a>`,
 	} {
 		var b strings.Builder
 		linkify(&b, in)
