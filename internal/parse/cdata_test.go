@@ -133,8 +133,8 @@ func TestLiftChangesNothing(t *testing.T) {
 	}
 	compared := 0
 	for name, data := range docs {
-		lifted, errLifted := (&parser{liftMin: 0}).parse(data, "", "http://example.com/")
-		plain, errPlain := (&parser{liftMin: -1}).parse(data, "", "http://example.com/")
+		lifted, errLifted := (&parser{liftMin: 0, detect: detectCharset}).parse(data, "", "http://example.com/")
+		plain, errPlain := (&parser{liftMin: -1, detect: detectCharset}).parse(data, "", "http://example.com/")
 		if (errLifted == nil) != (errPlain == nil) || (errPlain != nil && errLifted.Error() != errPlain.Error()) {
 			t.Errorf("%s: error %v with lifting, %v without", name, errLifted, errPlain)
 			continue

@@ -26,13 +26,13 @@ import (
 // UTF-16/UTF-32 byte pattern of "<?" (XML 1.0 appendix F); then the
 // declared charset (HTTP, else prolog) — unless the bytes prove it wrong
 // (see chooseCharset); undeclared bytes that are not UTF-8 are detected.
-func toUTF8(data []byte, contentType string) (out []byte, notes []string) {
+func toUTF8(data []byte, contentType string, detect detector) (out []byte, notes []string) {
 	enc, bomLen, found := sniffUnicode(data)
 	if found {
 		data = data[bomLen:]
 	} else {
 		var note string
-		enc, note = chooseCharset(data, contentType)
+		enc, note = chooseCharset(data, contentType, detect)
 		if note != "" {
 			notes = append(notes, note)
 		}
@@ -75,14 +75,15 @@ const noteRepaired = "invalid UTF-8 or control characters repaired"
 //     prolog names another charset, the prolog is believed.
 //   - declared UTF-8 (or nothing), bytes not UTF-8: a few stray bytes in
 //     UTF-8 text are repaired as such (U+FFFD); text that is not UTF-8 at
-//     all is detected (detectCharset: windows-1252, GB18030 when the bytes
-//     look Chinese, or what a statistical detector is sure of).
+//     all is detected (detect, normally detectCharset: windows-1252,
+//     GB18030 when the bytes look Chinese, or what a statistical detector
+//     is sure of).
 //   - declared another charset, bytes valid UTF-8 that are not ASCII: the
 //     label is wrong (ISO-8859-1 on UTF-8 gives "BrÃ¸ndby") and UTF-8 is
 //     used. For the multi-byte CJK charsets, whose byte pairs are valid
 //     UTF-8 by chance more often, the label loses only when decoding with
 //     it fails or the text has several UTF-8 sequences.
-func chooseCharset(data []byte, contentType string) (encoding.Encoding, string) {
+func chooseCharset(data []byte, contentType string, detect detector) (encoding.Encoding, string) {
 	header, prolog := headerCharset(contentType), prologEncoding(data)
 	label := header
 	if !known(label) {
@@ -102,7 +103,7 @@ func chooseCharset(data []byte, contentType string) (encoding.Encoding, string) 
 		if bad == 0 || multi > 0 && multi >= bad {
 			return nil, "" // UTF-8, stray bytes repaired by the caller
 		}
-		enc, name := detectCharset(data)
+		enc, name := detect(data)
 		if label == "" {
 			return enc, fmt.Sprintf("no charset declared and the bytes are not UTF-8: read as %s", name)
 		}

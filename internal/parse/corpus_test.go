@@ -44,7 +44,7 @@ func TestCorpus(t *testing.T) {
 		total[group]++
 
 		// The header comment of UTF-16/32 files is in that encoding.
-		text, _ := toUTF8(data, "")
+		text, _ := toUTF8(data, "", detectCharset)
 		contentType := ""
 		if m := corpusHeader.FindSubmatch(text); m != nil {
 			contentType = string(m[1])

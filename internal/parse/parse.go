@@ -75,6 +75,8 @@ type parser struct {
 	// before gofeed parses the document (see cdata.go); -1 lifts none.
 	// Tests compare both.
 	liftMin int
+	// detect picks the charset of undeclared legacy bytes: detectCharset.
+	detect detector
 	// itemTags is the number of item (entry) start tags in the last XML
 	// document parsed, as the scan in cdata.go counted them.
 	itemTags int
@@ -96,7 +98,7 @@ func (p *parser) dates(feedLanguage string) dates {
 // crash in the third-party parser comes back as an error wrapping
 // ErrMalformed.
 func Parse(data []byte, contentType, feedURL string, opts Options) (*Feed, error) {
-	p := &parser{opts: opts, liftMin: defaultLiftMin}
+	p := &parser{opts: opts, liftMin: defaultLiftMin, detect: detectCharset}
 	return p.parse(data, contentType, feedURL)
 }
 
@@ -111,7 +113,7 @@ func (p *parser) parse(data []byte, contentType, feedURL string) (feed *Feed, er
 		return nil, ErrEmpty
 	}
 	raw := data
-	data, notes := toUTF8(data, contentType)
+	data, notes := toUTF8(data, contentType, p.detect)
 	p.notes = append(p.notes, notes...)
 	if len(bytes.TrimSpace(data)) == 0 { // e.g. only NULs, or a UTF-16 BOM
 		return nil, ErrEmpty
