@@ -18,7 +18,9 @@ func damagedSeeds() []string {
 	return []string{
 		full[:len(full)*2/3], // truncated
 		rssItems(2, func(int) string { return "<item><title>1 < 2 & AT&T &#7;</title></item>" }),
-		rssItems(2, func(i int) string { return `<item><title>t</title><description>a <b>x</p></description><guid 1="x"/></item>` }),
+		rssItems(2, func(i int) string {
+			return `<item><title>t</title><description>a <b>x</p></description><guid 1="x"/></item>`
+		}),
 		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>x < y</title></entry><entry><title>cut",
 		jsonItem("1.1", `"tags": "a,b", "author": "A", "authors": {"name": "B"}, "attachments": {"url": "/a.png", "mime_type": "image/png"}, "title": 5, "date_published": 1629183366`),
 		jsonItem("1", `"date_published": "2021年8月17日 14:56", "date_modified": "Tue, 17 Aug 2021 14:56:06 CST"`),
