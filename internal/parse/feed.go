@@ -39,6 +39,8 @@ type Item struct {
 	// Images are the feed's own image candidates for the cover, in SPEC §3
 	// order: media:thumbnail, media:content of an image type, image
 	// enclosures, JSON Feed image, banner_image.
+	// (Media thumbnails include those inside media:content; JSON Feed
+	// image attachments follow banner_image.)
 	Images     []string
 	Categories []string
 }
