@@ -114,14 +114,13 @@ func chooseCharset(data []byte, contentType string, detect detector) (encoding.E
 	if bad > 0 || multi == 0 {
 		return enc, ""
 	}
-	_, name := charset.Lookup(label)
-	if multiByteCharsets[name] && multi < 4 {
+	if _, name := charset.Lookup(label); multiByteCharsets[name] && multi < 4 {
 		decoded, err := enc.NewDecoder().Bytes(data)
 		if err == nil && !bytes.Contains(decoded, []byte("\uFFFD")) {
 			return enc, ""
 		}
 	}
-	return nil, fmt.Sprintf("declared %s but the bytes are UTF-8: read as UTF-8", name)
+	return nil, fmt.Sprintf("declared %s but the bytes are UTF-8: read as UTF-8", label)
 }
 
 // multiByteCharsets are the legacy charsets (WHATWG names) whose characters

@@ -38,9 +38,9 @@ func TestCharsetRepairs(t *testing.T) {
 		note                    string // "" wants no note
 	}{
 		{"ISO-8859-1 label on UTF-8 bytes", rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, "Brøndby IF", "Kampen i Brøndby"), "",
-			"Brøndby IF", "declared windows-1252 but the bytes are UTF-8: read as UTF-8"},
+			"Brøndby IF", "declared ISO-8859-1 but the bytes are UTF-8: read as UTF-8"},
 		{"ISO-8859-1 header on UTF-8 bytes", rss(``, "Brøndby IF", "x"), "application/rss+xml; charset=ISO-8859-1",
-			"Brøndby IF", "declared windows-1252 but the bytes are UTF-8: read as UTF-8"},
+			"Brøndby IF", "declared ISO-8859-1 but the bytes are UTF-8: read as UTF-8"},
 		{"ISO-8859-1 label on Latin-1 bytes stays", encodeIn(t, charmap.ISO8859_1, rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, "Brøndby IF", "x")), "",
 			"Brøndby IF", ""},
 		{"GBK label on GBK bytes stays", encodeIn(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="gbk"?>`, zhTitle, zhBody)), "",
@@ -48,7 +48,7 @@ func TestCharsetRepairs(t *testing.T) {
 		{"GBK label on UTF-8 bytes", rss(`<?xml version="1.0" encoding="gbk"?>`, zhTitle, zhBody), "",
 			zhTitle, "declared gbk but the bytes are UTF-8: read as UTF-8"},
 		{"GBK label on a short UTF-8 title that fails to decode as GBK", rss(`<?xml version="1.0" encoding="gb2312"?>`, "新闻", ""), "",
-			"新闻", "declared gbk but the bytes are UTF-8: read as UTF-8"},
+			"新闻", "declared gb2312 but the bytes are UTF-8: read as UTF-8"},
 		{"undeclared Latin-1: windows-1252", encodeIn(t, charmap.Windows1252, rss(``, "Café “quoted” – Brøndby", "Größere Änderungen")), "",
 			"Café “quoted” – Brøndby", "no charset declared and the bytes are not UTF-8: read as windows-1252"},
 		{"undeclared, short GBK: GB18030", encodeIn(t, simplifiedchinese.GBK, rss(``, "新闻", "今日")), "",
