@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -125,18 +124,10 @@ func FuzzSalvage(f *testing.F) {
 		if out == nil {
 			return
 		}
-		d := newRawDecoder(out)
-		for {
-			_, err := d.Token()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				if strings.Contains(err.Error(), "illegal character code") || strings.Contains(err.Error(), "invalid UTF-8") {
-					return // characters, which toUTF8 removes before salvage runs
-				}
-				t.Fatalf("salvaged %q\n→ %q\n: %v", data, out, err)
-			}
+		if err := readsToEnd(out); err != nil &&
+			// Characters toUTF8 removes before salvage runs.
+			!strings.Contains(err.Error(), "illegal character code") && !strings.Contains(err.Error(), "invalid UTF-8") {
+			t.Fatalf("salvaged %q\n→ %q\n: %v", data, out, err)
 		}
 	})
 }

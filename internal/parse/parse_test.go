@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
@@ -344,20 +346,25 @@ func TestParseFormats(t *testing.T) {
 	}
 }
 
+// TestParseCharsets: declared charsets are read; feeds whose label is
+// missing or wrong are read as browsers and feedparser read them, and the
+// summary says so.
 func TestParseCharsets(t *testing.T) {
-	encode := func(e encoding.Encoding, s string) string {
-		b, err := e.NewEncoder().String(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	encode := func(e encoding.Encoding, s string) string { return encodeIn(t, e, s) }
 	doc := func(prolog, title string) string {
 		return prolog + `<rss version="2.0"><channel><title>` + title + `</title><item><title>` + title + `</title></item></channel></rss>`
+	}
+	rss := func(prolog, title, body string) string {
+		return prolog + `<rss version="2.0"><channel><title>` + title + `</title><item><title>` + title +
+			`</title><description>` + body + `</description></item></channel></rss>`
 	}
 	const zh = "趣头条：新闻"
 	const tw = "繁體中文標題"
 	const ko = "한국어 제목"
+	const zhTitle = "趣头条"
+	const zhBody = "武汉经济开发区支行2小时内搭建临时办公场所，迅速恢复办公。"
+	const twLong = "繁體中文標題，臺灣新聞報導，歡迎閱讀今日頭條與國際消息"
+	const ja = "今日のニュースをお届けします。東京の天気は晴れです。"
 	tests := []struct {
 		name, data, contentType, want string
 		note                          string // the one note wanted, if any
@@ -377,6 +384,34 @@ func TestParseCharsets(t *testing.T) {
 		{"UTF-16LE BOM", utf16le("\uFEFF" + doc(`<?xml version="1.0" encoding="UTF-16"?>`, zh)), "", zh, ""},
 		{"UTF-16LE without BOM", utf16le(doc(`<?xml version="1.0" encoding="UTF-16"?>`, zh)), "", zh, ""},
 		{"utf-16 label on an ASCII body is ignored", doc(`<?xml version="1.0" encoding="UTF-16"?>`, zh), "", zh, ""},
+		{"ISO-8859-1 label on UTF-8 bytes", rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, "Brøndby IF", "Kampen i Brøndby"), "",
+			"Brøndby IF", "declared ISO-8859-1 but the bytes are UTF-8: read as UTF-8"},
+		{"ISO-8859-1 header on UTF-8 bytes", rss(``, "Brøndby IF", "x"), "application/rss+xml; charset=ISO-8859-1",
+			"Brøndby IF", "declared ISO-8859-1 but the bytes are UTF-8: read as UTF-8"},
+		{"ISO-8859-1 label on Latin-1 bytes stays", encode(charmap.ISO8859_1, rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, "Brøndby IF", "x")), "",
+			"Brøndby IF", ""},
+		{"GBK label on GBK bytes stays", encode(simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="gbk"?>`, zhTitle, zhBody)), "",
+			zhTitle, ""},
+		{"GBK label on UTF-8 bytes", rss(`<?xml version="1.0" encoding="gbk"?>`, zhTitle, zhBody), "",
+			zhTitle, "declared gbk but the bytes are UTF-8: read as UTF-8"},
+		{"GBK label on a short UTF-8 title that fails to decode as GBK", rss(`<?xml version="1.0" encoding="gb2312"?>`, "新闻", ""), "",
+			"新闻", "declared gb2312 but the bytes are UTF-8: read as UTF-8"},
+		{"undeclared Latin-1: windows-1252", encode(charmap.Windows1252, rss(``, "Café “quoted” – Brøndby", "Größere Änderungen")), "",
+			"Café “quoted” – Brøndby", "no charset declared and the bytes are not UTF-8: read as windows-1252"},
+		{"undeclared, short GBK: GB18030", encode(simplifiedchinese.GBK, rss(``, "新闻", "今日")), "",
+			"新闻", "no charset declared and the bytes are not UTF-8: read as gb18030"},
+		{"undeclared, long GBK: GB18030", encode(simplifiedchinese.GBK, rss(``, zhTitle, zhBody+zhBody)), "",
+			zhTitle, "no charset declared and the bytes are not UTF-8: read as gb18030"},
+		{"a GB2312 forum feed with a UTF-8 header and no prolog", encode(simplifiedchinese.GBK, rss(``, "关于论坛的问题", zhBody)), "text/xml; charset=utf-8",
+			"关于论坛的问题", "declared UTF-8 but the bytes are not: read as gb18030"},
+		{"undeclared Big5", encode(traditionalchinese.Big5, rss(``, twLong, twLong+twLong)), "",
+			twLong, "no charset declared and the bytes are not UTF-8: read as big5"},
+		{"undeclared Shift_JIS", encode(japanese.ShiftJIS, rss(``, ja, ja+ja)), "",
+			ja, "no charset declared and the bytes are not UTF-8: read as shift_jis"},
+		{"BOM wins over a wrong label", "\xEF\xBB\xBF" + rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, "Brøndby", "x"), "text/xml; charset=gbk",
+			"Brøndby", ""},
+		{"a few bad bytes in UTF-8 text are repaired, not re-read", rss(``, "中文标题", "正文 \xff 正文"), "",
+			"中文标题", noteRepaired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
