@@ -124,7 +124,7 @@ scan:
 			if enabled && dates && bytes.HasPrefix(rest, dateOpen) {
 				body := start + len(dateOpen)
 				end := indexFrom(data, body, dateClose)
-				if end >= 0 && bytes.IndexAny(data[body:end], "<&") < 0 {
+				if end >= 0 && !bytes.ContainsAny(data[body:end], "<&") {
 					out = append(out, data[done:start]...)
 					out = append(out, "<"+liftedDate+">"...)
 					out = append(out, data[body:end]...)
