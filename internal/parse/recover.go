@@ -361,16 +361,19 @@ func rebuild(data []byte, rep *salvageReport) []byte {
 // -1 when neither follows.
 func resumeAfter(data []byte, at int, e openElement) int {
 	endTag := []byte("</" + e.rawName() + ">")
-	closeAt := indexFrom(data, at, endTag)
+	limit := len(data) // the end tag is looked for up to the next item only
 	if e.isItem() {
-		if next := nextStartTag(data, at, e.rawName()); next >= 0 && (closeAt < 0 || next < closeAt) {
-			return next
+		if next := nextStartTag(data, at, e.rawName()); next >= 0 {
+			limit = next
 		}
 	}
-	if closeAt < 0 {
-		return -1
+	if closeAt := indexFrom(data[:limit], at, endTag); closeAt >= 0 {
+		return closeAt + len(endTag)
 	}
-	return closeAt + len(endTag)
+	if limit < len(data) {
+		return limit
+	}
+	return -1
 }
 
 // nextStartTag finds the next "<name" followed by white space, '>' or '/'.
