@@ -268,9 +268,11 @@ func rebuild(data []byte, rep *salvageReport) []byte {
 		out = append(out, "</"+e.rawName()+">"...)
 	}
 	// dropFrom removes stack[k:] and what the output holds of them.
+	rooted := false // out holds a root element
 	dropFrom := func(k int) {
 		out = out[:stack[k].at]
 		stack = stack[:k]
+		rooted = rooted && k > 0
 	}
 	innermostItem := func() int {
 		for k := len(stack) - 1; k >= 0; k-- {
@@ -323,13 +325,14 @@ func rebuild(data []byte, rep *salvageReport) []byte {
 					closeTag(stack[k])
 				}
 			}
-			if len(out) == 0 {
-				return nil
+			if !rooted {
+				return nil // prolog, comments or text: no document
 			}
 			return out
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			rooted = rooted || len(stack) == 0
 			stack = append(stack, openElement{name: t.Name, at: len(out)})
 		case xml.EndElement:
 			k := len(stack) - 1
