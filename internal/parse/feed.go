@@ -11,6 +11,9 @@ type Feed struct {
 	Title string
 	Link  string        // the site link (absolute when the feed gives one)
 	TTL   time.Duration // RSS <ttl> or sy:updatePeriod/sy:updateFrequency; 0 when absent
+	// Icon is the feed's image (RSS <image><url>, Atom icon/logo, JSON Feed
+	// icon/favicon), absolute; "" when none. Theme author entries show it.
+	Icon  string
 	Items []Item
 	// Notes say what had to be repaired or guessed to read the feed, for
 	// the run summary: a charset other than the declared one, invalid
@@ -36,11 +39,11 @@ type Item struct {
 	Base      string
 	Published time.Time
 	Updated   time.Time
-	// Images are the feed's own image candidates for the cover, in SPEC §3
-	// order: media:thumbnail, media:content of an image type, image
-	// enclosures, JSON Feed image, banner_image.
-	// (Media thumbnails include those inside media:content; JSON Feed
-	// image attachments follow banner_image.)
+	// Images are the feed's own image candidates for the cover, in the order
+	// of docs/post-format.md ("Cover"): media:thumbnail (the item's, its
+	// media:group's, then those inside a media:content), media:content of
+	// an image type, image enclosures, JSON Feed image, banner_image and
+	// image attachments.
 	Images     []string
 	Categories []string
 }

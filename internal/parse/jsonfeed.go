@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,6 +231,7 @@ func (p *parser) parseJSON(data []byte, feedURL string) (*Feed, error) {
 	feed := &Feed{
 		Title: strings.TrimSpace(r.str(top["title"], "title")),
 		Link:  resolveLink(feedBase, r.str(top["home_page_url"], "home_page_url")),
+		Icon:  resolveLink(feedBase, strings.TrimSpace(cmp.Or(r.str(top["icon"], "icon"), r.str(top["favicon"], "favicon")))),
 	}
 	site := siteBase(feed.Link, feedBase)
 	d := p.dates(r.str(top["language"], "language"))

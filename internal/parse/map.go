@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"cmp"
 	"net/url"
 	"path"
 	"strconv"
@@ -16,8 +17,8 @@ import (
 // hand, rather than through gofeed's universal translator: the translator
 // re-parses every item's HTML to guess an image and copies every field,
 // which costs more than the XML parsing itself on large items, and it does
-// not keep the cover candidates in the order SPEC §3 needs. (JSON Feed is
-// read and mapped in one go, in jsonfeed.go.)
+// not keep the cover candidates in the order docs/post-format.md ("Cover")
+// needs. (JSON Feed is read and mapped in one go, in jsonfeed.go.)
 
 func (p *parser) fromRSS(f *rss.Feed, feedURL string) *Feed {
 	language := f.Language
@@ -35,6 +36,9 @@ func (p *parser) fromRSS(f *rss.Feed, feedURL string) *Feed {
 	feedBase := parseURL(feedURL)
 	feed.Link = resolveLink(feedBase, f.Link)
 	site := siteBase(feed.Link, feedBase)
+	if f.Image != nil {
+		feed.Icon = resolveLink(site, strings.TrimSpace(f.Image.URL))
+	}
 
 	feed.Items = make([]Item, 0, len(f.Items))
 	for _, ri := range f.Items {
@@ -129,6 +133,7 @@ func (p *parser) fromAtom(f *atom.Feed, feedURL string) *Feed {
 		}
 	}
 	site := siteBase(feed.Link, feedBase)
+	feed.Icon = resolveLink(feedBase, strings.TrimSpace(cmp.Or(f.Icon, f.Logo)))
 
 	feed.Items = make([]Item, 0, len(f.Entries))
 	for _, e := range f.Entries {
