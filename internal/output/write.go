@@ -25,14 +25,14 @@ import (
 // can leave a temp file behind; RemoveTemp and Writer.RemoveTemps delete
 // them at the start of the next run.
 //
-// Durability is by batch, not by file: with WriterOptions.Durable, Sync
-// makes everything put since the last Sync durable at once — syncfs(2) on
-// the file systems that were written to, where the system has it (one
-// flush instead of one fsync per file), else an fsync per file and one per
-// folder touched. Until Sync returns, a power cut may leave a renamed file
-// empty or torn: callers write a batch, Sync, and only then record the
-// batch as done (the pipeline's items stay pending in the store until
-// then, and a pending item's files are written again by the next run).
+// A durable Writer (WriterOptions.Durable) makes files durable by batch,
+// not one by one: the temp files wait for Sync, which flushes them all at
+// once — with syncfs(2) where the system has it and the file system is
+// known to honour it (one flush instead of an fsync per file), else with
+// the fsync of each file made as it was written — then renames them into
+// place and flushes the folders they went into. So a file renamed into
+// place is complete even after a power cut, and when Sync returns nil the
+// whole batch is on disk.
 //
 // A Writer creates each folder at most once (Mkdir remembers the folders
 // it made or found), so it is meant for one batch or one build, and is safe
@@ -43,18 +43,24 @@ type Writer struct {
 	seq  atomic.Uint64
 	dirs sync.Map // folder path → *folder (see Mkdir)
 
-	mu  sync.Mutex
-	fss map[uint64]*fsState // Durable: the file systems written to since Sync, by device
+	// Durable: what Sync has to do.
+	mu      sync.Mutex
+	fss     map[uint64]*fsState   // the file systems written to, by device
+	renames []pending             // temp files waiting to be renamed into place
+	folders map[string]syncPolicy // the folders they go into, and files found unchanged are in
 
 	policy func(file) syncPolicy // file.policy; tests choose another
 }
 
+// pending is a temp file that Sync renames over its target.
+type pending struct{ tmp, path string }
+
 // WriterOptions configure a Writer.
 type WriterOptions struct {
-	// Durable makes Sync flush the files put since the last Sync to stable
-	// storage. Without it Sync does nothing: a file is still replaced
-	// atomically, but a power cut may lose it (the site: the next build
-	// writes it again).
+	// Durable defers every rename to Sync, which makes the batch durable
+	// (see Writer). Without it a file is renamed into place as soon as it
+	// is written and never flushed: a power cut may lose it, which suits
+	// files that the next run writes again anyway (the site's pages).
 	Durable bool
 
 	// Before, when set, is called before every change the Writer makes to
@@ -107,32 +113,51 @@ func WriteFile(path string, data []byte) (bool, error) {
 
 // WriteFiles writes each file whose content differs from data (a file
 // that already holds exactly data is left alone, content and mtime) with a
-// durable Writer, then syncs once for the whole batch. When it returns nil
-// every file of the batch — written or found in place — is durable; that is
-// what lets the pipeline mark the batch's items written.
+// durable Writer, in one batch. When it returns nil every file of the
+// batch — written or found in place — is durable; that is what lets the
+// pipeline mark the batch's items written.
 //
 // written[i] reports whether files[i] was written. On error, the files
-// written before it stay written (each is complete), the ones after it are
-// not attempted, no temp file remains, and the error names the file; the
-// batch is then not known to be durable.
+// before the failing one are still written (each is complete), the ones
+// after it are not attempted, no temp file remains, and the error names
+// the file.
 //
 // A new file gets mode 0644 less the process umask, as os.WriteFile would.
 func WriteFiles(files []File) (written []bool, err error) {
 	written = make([]bool, len(files))
 	w := NewWriter(WriterOptions{Durable: true})
+	index := make(map[string]int, len(files))
 	for i, f := range files {
-		if w.unchanged(f.Path, f.Data) {
-			continue
-		}
-		if _, err = w.Write(f.Path, f.Data); err != nil {
+		changed, werr := w.Update(f.Path, f.Data)
+		if werr != nil {
+			err = werr
 			break
 		}
-		written[i] = true
+		if changed {
+			index[f.Path] = i
+		}
 	}
-	if serr := w.Sync(); err == nil && serr != nil {
+	serr := w.commit(func(path string) { written[index[path]] = true })
+	if err == nil && serr != nil {
 		err = fmt.Errorf("make %d files durable: %w", len(files), serr)
 	}
 	return written, err
+}
+
+// Update writes data to path unless the file there holds exactly data
+// already (left alone then, content and mtime), and reports whether it
+// wrote. In a durable Writer a file found in place is made durable by Sync
+// too: a run killed before its Sync may have left it unflushed.
+func (w *Writer) Update(path string, data []byte) (bool, error) {
+	if w.opt.Durable {
+		if sameContent(path, data, func(f file, dev uint64) { w.keep(f, dev, filepath.Dir(path)) }) {
+			return false, nil
+		}
+	} else if SameContent(path, data) {
+		return false, nil
+	}
+	_, err := w.Write(path, data)
+	return err == nil, err
 }
 
 // SameContent reports whether the file at path holds exactly data. Any
@@ -141,18 +166,9 @@ func SameContent(path string, data []byte) bool {
 	return sameContent(path, data, nil)
 }
 
-// unchanged is SameContent for a durable batch: a file found unchanged is
-// made durable by Sync too, since a run killed after writing it may not
-// have synced it.
-func (w *Writer) unchanged(path string, data []byte) bool {
-	if !w.opt.Durable {
-		return SameContent(path, data)
-	}
-	return sameContent(path, data, func(f file, dev uint64) { w.keep(f, dev, filepath.Dir(path)) })
-}
-
 // Write puts data at path, whatever the file holds now, creating its
-// folder when it is missing.
+// folder when it is missing. In a durable Writer the file is in place
+// only once Sync returns.
 func (w *Writer) Write(path string, data []byte) (Info, error) {
 	return w.put(path, func(f file) error { return f.writeAll(data) })
 }
@@ -210,6 +226,12 @@ func (w *Writer) put(path string, fill func(f file) error) (Info, error) {
 	}
 	if cerr := f.close(); err == nil {
 		err = cerr
+	}
+	if err == nil && w.opt.Durable {
+		w.mu.Lock()
+		w.renames = append(w.renames, pending{tmp: tmp, path: path})
+		w.mu.Unlock()
+		return info, nil
 	}
 	if err == nil {
 		if err = w.before(OpRename, path); err != nil {
@@ -348,17 +370,16 @@ func (w *Writer) before(op Op, path string) error {
 // fsState is what Sync must do for one file system.
 type fsState struct {
 	policy syncPolicy
-	fd     file                // syncFS: a file on it, held open until Sync
-	dirs   map[string]struct{} // syncFiles: the folders whose entries Sync flushes
-	err    error               // syncFiles: the first failed fsync of a file
+	fd     file  // syncFS: a file on it, held open until Sync
+	err    error // syncFiles: the first failed fsync of a file
 }
 
 // syncPolicy is how a file system's files are made durable.
 type syncPolicy int
 
 const (
-	syncFiles syncPolicy = iota // fsync each file as it is written, and its folder at Sync
-	syncFS                      // syncfs(2) once at Sync
+	syncFiles syncPolicy = iota // fsync each file as it is written, and each folder at Sync
+	syncFS                      // syncfs(2) once at Sync, and each folder after the renames
 	syncNone                    // nothing survives a reboot anyway (tmpfs)
 )
 
@@ -376,16 +397,12 @@ func (w *Writer) keep(f file, dev uint64, dir string) {
 		}
 		if w.fss == nil {
 			w.fss = map[uint64]*fsState{}
+			w.folders = map[string]syncPolicy{}
 		}
 		w.fss[dev] = s
 	}
 	policy := s.policy
-	if policy == syncFiles {
-		if s.dirs == nil {
-			s.dirs = map[string]struct{}{}
-		}
-		s.dirs[dir] = struct{}{}
-	}
+	w.folders[dir] = policy
 	w.mu.Unlock()
 	if policy == syncFiles {
 		if err := f.sync(); err != nil {
@@ -396,23 +413,67 @@ func (w *Writer) keep(f file, dev uint64, dir string) {
 	}
 }
 
-// Sync makes everything put since the last Sync durable (WriterOptions.
-// Durable; otherwise it does nothing) and returns the first failure.
-func (w *Writer) Sync() error {
+// maxFolderSyncs is how many folders Sync flushes one by one; past it, a
+// second syncfs does it at once.
+const maxFolderSyncs = 8
+
+// Sync puts in place every file written since the last Sync and makes
+// them durable (WriterOptions.Durable; otherwise it does nothing), and
+// returns the first failure. Should flushing the files fail, none is
+// renamed and their temp files are removed.
+func (w *Writer) Sync() error { return w.commit(nil) }
+
+// commit is Sync, calling renamed for each file it put in place.
+func (w *Writer) commit(renamed func(path string)) error {
 	w.mu.Lock()
-	fss := w.fss
-	w.fss = nil
+	fss, renames, folders := w.fss, w.renames, w.folders
+	w.fss, w.renames, w.folders = nil, nil, nil
 	w.mu.Unlock()
+	defer func() {
+		for _, s := range fss {
+			s.fd.close()
+		}
+	}()
+	// The files' contents first: a file renamed into place must be whole.
 	var errs []error
 	for _, s := range fss {
 		switch s.policy {
 		case syncFS:
 			errs = append(errs, s.fd.syncFS())
-			s.fd.close()
 		case syncFiles:
 			errs = append(errs, s.err)
-			for dir := range s.dirs {
-				errs = append(errs, syncDir(dir))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		for _, r := range renames {
+			w.remove(r.tmp)
+		}
+		return err
+	}
+	for _, r := range renames {
+		if err := w.before(OpRename, r.path); err != nil {
+			return err // as a kill: the temp files stay
+		}
+		if err := rename(r.tmp, r.path); err != nil {
+			w.remove(r.tmp)
+			errs = append(errs, fmt.Errorf("write %s: %w", r.path, err))
+			continue
+		}
+		if renamed != nil {
+			renamed(r.path)
+		}
+	}
+	// Then the folders' entries: the renames, and the files found in place.
+	many := len(folders) > maxFolderSyncs
+	for dir, policy := range folders {
+		if policy == syncFiles || policy == syncFS && !many {
+			errs = append(errs, syncDir(dir))
+		}
+	}
+	if many {
+		for _, s := range fss {
+			if s.policy == syncFS {
+				errs = append(errs, s.fd.syncFS())
 			}
 		}
 	}

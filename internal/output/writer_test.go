@@ -101,7 +101,7 @@ func TestWriterBefore(t *testing.T) {
 			dir := t.TempDir()
 			steps := 0
 			killed := errors.New("killed")
-			w := NewWriter(WriterOptions{Durable: true, Before: func(Op, string) error {
+			w := NewWriter(WriterOptions{Before: func(Op, string) error {
 				if steps++; steps > n {
 					return killed
 				}
@@ -146,13 +146,19 @@ func TestWriterBefore(t *testing.T) {
 	}
 }
 
-// A durable batch records the file systems it wrote to, files found
-// unchanged included, and Sync flushes each by its policy.
+// A durable batch leaves its files as temp files until Sync, which
+// flushes them by the file system's policy, renames them into place and
+// flushes their folders; files found unchanged are flushed too.
 func TestWriterSync(t *testing.T) {
 	for _, policy := range []syncPolicy{syncFiles, syncFS, syncNone} {
 		t.Run(fmt.Sprint(policy), func(t *testing.T) {
 			dir := t.TempDir()
-			w := NewWriter(WriterOptions{Durable: true})
+			var ops []string
+			w := NewWriter(WriterOptions{Durable: true, Before: func(op Op, path string) error {
+				rel, _ := filepath.Rel(dir, path)
+				ops = append(ops, string(op)+" "+filepath.ToSlash(rel))
+				return nil
+			}})
 			real := w.policy
 			w.policy = func(f file) syncPolicy {
 				if policy == syncFS && real(f) != syncFS {
@@ -162,32 +168,83 @@ func TestWriterSync(t *testing.T) {
 			}
 			p := filepath.Join(dir, "kept.md")
 			os.WriteFile(p, []byte("same"), 0o644)
-			if !w.unchanged(p, []byte("same")) {
-				t.Fatal("unchanged file not found the same")
+			if changed, err := w.Update(p, []byte("same")); changed || err != nil {
+				t.Fatalf("unchanged file: %v, %v", changed, err)
 			}
-			if len(w.fss) != 1 {
-				t.Fatalf("an unchanged file of a durable batch is not synced: %v", w.fss)
+			if len(w.fss) != 1 || len(w.folders) != 1 {
+				t.Fatalf("an unchanged file of a durable batch is not synced: %v %v", w.fss, w.folders)
 			}
-			if _, err := w.Write(filepath.Join(dir, "sub", "new.md"), []byte("new")); err != nil {
-				t.Fatal(err)
+			n := filepath.Join(dir, "sub", "new.md")
+			if changed, err := w.Update(n, []byte("new")); !changed || err != nil {
+				t.Fatal(changed, err)
+			}
+			if _, err := os.Stat(n); err == nil {
+				t.Error("a durable write is in place before Sync")
 			}
 			for _, s := range w.fss {
-				if s.policy != policy || (policy == syncFS) != (s.fd != noFile) || policy == syncFiles && len(s.dirs) != 2 {
+				if s.policy != policy || (policy == syncFS) != (s.fd != noFile) {
 					t.Errorf("state %+v", s)
 				}
+			}
+			if len(w.folders) != 2 {
+				t.Errorf("folders to flush: %v", w.folders)
 			}
 			if err := w.Sync(); err != nil {
 				t.Fatal(err)
 			}
-			if w.fss != nil {
+			if got, _ := os.ReadFile(n); string(got) != "new" {
+				t.Errorf("after Sync: %q", got)
+			}
+			if w.fss != nil || w.renames != nil {
 				t.Error("Sync kept its state")
 			}
+			if want := []string{"create sub/new.md", "mkdir sub", "create sub/new.md", "rename sub/new.md"}; !slices.Equal(ops, want) {
+				t.Errorf("changes %q, want %q", ops, want)
+			}
+			noTemps(t, dir)
 		})
 	}
-	// Not durable: nothing recorded.
+	// Not durable: renamed at once, nothing recorded.
 	w := NewWriter(WriterOptions{})
-	if _, err := w.Write(filepath.Join(t.TempDir(), "x"), []byte("x")); err != nil || w.fss != nil {
-		t.Errorf("non-durable writer recorded %v (%v)", w.fss, err)
+	p := filepath.Join(t.TempDir(), "x")
+	if _, err := w.Write(p, []byte("x")); err != nil || w.fss != nil || w.renames != nil {
+		t.Errorf("non-durable writer recorded %v %v (%v)", w.fss, w.renames, err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Error(err)
+	}
+}
+
+// A durable batch stopped before its renames leaves every old file as it
+// was and only temp files, which RemoveTemp clears.
+func TestWriterSyncKilled(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "a.md")
+	os.WriteFile(old, []byte("old"), 0o644)
+	killed := errors.New("killed")
+	renames := 0
+	w := NewWriter(WriterOptions{Durable: true, Before: func(op Op, _ string) error {
+		if op == OpRename {
+			if renames++; renames > 1 {
+				return killed
+			}
+		}
+		return nil
+	}})
+	w.Write(old, []byte("new"))
+	w.Write(filepath.Join(dir, "b.md"), []byte("b"))
+	w.Write(filepath.Join(dir, "c.md"), []byte("c"))
+	if err := w.Sync(); !errors.Is(err, killed) {
+		t.Fatalf("Sync: %v", err)
+	}
+	if got, _ := os.ReadFile(old); string(got) != "new" {
+		t.Errorf("first rename not done: %q", got)
+	}
+	RemoveTemp(dir)
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	hidden, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(names) != 1 || len(hidden) != 0 {
+		t.Errorf("left %v %v", names, hidden)
 	}
 }
 

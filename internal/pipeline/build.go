@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/site"
 	"github.com/feedpost/feedpost/internal/store"
 )
@@ -31,6 +32,9 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		changed bool // the rendering differs from the stored one
 		err     error
 	}
+	// The post files go through one durable Writer, made durable a batch
+	// at a time (syncBatch results) rather than one fsync per file.
+	w := output.NewWriter(output.WriterOptions{Durable: true})
 	todo := make(chan store.Item, 64)
 	done := make(chan rendered, 64)
 	var failed errOnce // the first error stops reading more items
@@ -39,7 +43,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 		workers.Go(func() {
 			for it := range todo {
 				p := r.Render(&it)
-				n, err := r.writePost(p)
+				n, err := r.writePost(w, p)
 				meta, body := encodePost(&p)
 				changed := !bytes.Equal(meta, it.Rendered) || body != it.Body
 				it.Rendered, it.Body = meta, body
@@ -61,7 +65,11 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 			batch = batch[:0]
 		}
 		for res := range done {
-			sum.PostsTotal++
+			if sum.PostsTotal++; sum.PostsTotal%syncBatch == 0 {
+				if err := w.Sync(); err != nil {
+					failed.set(err)
+				}
+			}
 			sum.PostsWritten += res.written
 			if res.err != nil {
 				failed.set(res.err)
@@ -91,6 +99,9 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	workers.Wait()
 	close(done)
 	<-stored
+	if serr := w.Sync(); serr != nil {
+		failed.set(serr)
+	}
 	if ferr := failed.get(); ferr != nil && (err == nil || errors.Is(err, ferr)) {
 		err = ferr
 	}
@@ -102,6 +113,10 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	sum.DurationMS = r.now().Sub(start).Milliseconds()
 	return sum, err
 }
+
+// syncBatch is how many posts Build renders between two syncs of their
+// files.
+const syncBatch = 256
 
 // errOnce keeps the first error set, for goroutines to share.
 type errOnce struct {

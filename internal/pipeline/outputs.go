@@ -83,12 +83,14 @@ func (r *Runner) writePosts(items []store.Item, posts []post.Post) (int, error) 
 	return written, r.st.MarkWritten(ids)
 }
 
-// writePost writes p to every per-post output and returns how many files
-// changed.
-func (r *Runner) writePost(p post.Post) (int, error) {
+// writePost writes p to every per-post output through w (a durable
+// Writer: the files are in place and durable once w.Sync returns) and
+// returns how many files changed.
+func (r *Runner) writePost(w *output.Writer, p post.Post) (int, error) {
 	n := 0
 	if r.hexo.Dir != "" {
-		ok, err := hexo.Write(p, r.hexo)
+		f := hexo.File(p, r.hexo)
+		ok, err := w.Update(f.Path, f.Data)
 		if err != nil {
 			return n, fmt.Errorf("post %s: hexo: %w", p.ID, err)
 		}
@@ -97,7 +99,11 @@ func (r *Runner) writePost(p post.Post) (int, error) {
 		}
 	}
 	if r.hugo.Dir != "" {
-		ok, err := hugo.Write(p, r.hugo)
+		f, err := hugo.File(p, r.hugo)
+		if err != nil {
+			return n, fmt.Errorf("post %s: %w", p.ID, err)
+		}
+		ok, err := w.Update(f.Path, f.Data)
 		if err != nil {
 			return n, fmt.Errorf("post %s: hugo: %w", p.ID, err)
 		}
