@@ -122,8 +122,11 @@ func TestKilledBuildConverges(t *testing.T) {
 			if testing.Short() {
 				every *= 5
 			}
+			// One folder for all the kill points: after each, the site
+			// goes back to the state before the killed build by building
+			// c.before again (an incremental build, cheaper than a cold
+			// one, and itself a build after a prune).
 			for n := int64(0); n < total; n += every {
-				opt.Dir = filepath.Join(t.TempDir(), "site")
 				build(t, c.before, opt)
 				var steps atomic.Int64
 				if _, err := Build(c.killed, killAt(opt, n, &steps)); !errors.Is(err, errKilled) {
