@@ -37,7 +37,7 @@ const (
 // BenchmarkPipeline measures feed bytes in → post files out: Runner.Run over
 // local feed files (so no HTTP: fetching is a file read), each op one cycle
 // in which every item is new (the files are regenerated between ops, timer
-// stopped), through parse → content → store → Hexo write, fsync included.
+// stopped), through parse → content → store → Hexo write, made durable (sync) included.
 // The site and Hugo outputs are off: they are measured by bench/run.sh.
 //
 // Besides ns/op and MB/s (of feed bytes) it reports items/s, cpu-µs/item,
@@ -99,7 +99,7 @@ func BenchmarkPipeline(b *testing.B) {
 // BenchmarkStages is BenchmarkPipeline without the store: exactly the
 // stages figure 1 of issue 7 names, feed bytes → parse → content (the same
 // Runner.Render as a run) → Hexo files written (output.WriteFiles: temp
-// file, fsync, rename), over the same feeds, on all cores (one goroutine per
+// files, one sync for the batch, renames), over the same feeds, on all cores (one goroutine per
 // source, as Run's workers). What BenchmarkPipeline adds on top is the
 // store: conditional-GET state, change detection, dedupe, and every item
 // kept (article, rendered post, pending flag) so that a crash loses nothing

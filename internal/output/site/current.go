@@ -20,7 +20,8 @@ const renderVersion = "2"
 // item was added, updated or pruned) can then skip Build, which would
 // render every page only to find every file unchanged: for 10,000 posts
 // that is seconds of work for nothing. Any doubt — no manifest, another
-// version, other options, a missing home page — answers false.
+// version, other options, a missing home page, the journal of a build that
+// did not finish — answers false.
 func Current(opt Options) bool {
 	if opt.Dir == "" {
 		return false
@@ -35,6 +36,9 @@ func Current(opt Options) bool {
 	}
 	var m manifest
 	if json.Unmarshal(data, &m) != nil || m.Options != fp || len(m.Files) == 0 {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(opt.Dir, journalName)); err == nil {
 		return false
 	}
 	_, err = os.Stat(filepath.Join(opt.Dir, "index.html"))

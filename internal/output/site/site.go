@@ -45,13 +45,13 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/post"
 )
 
@@ -96,6 +96,11 @@ type Options struct {
 	// Test hooks, unexported: not part of the API.
 	noGenerated bool // render every page with html/template, as for overridden templates
 	cardBudget  int  // bytes of html/template cards kept between listing pages: 0 = maxCardBytes, < 0 = none
+	// before, when set, is called before every change the build makes to
+	// the output folder (output.WriterOptions.Before, and opJournal for a
+	// journal write); an error stops the build there as a kill would. For
+	// tests of a build killed at each step.
+	before func(op output.Op, path string) error
 }
 
 // Stats counts the files of one build. Pages is every file of the site
@@ -199,7 +204,7 @@ type builder struct {
 	live      map[*entry]*card // the cards listings are showing (see builder.card)
 	cardBytes int              // the size of the cards kept in live
 
-	out *output // where the jobs put their files (write)
+	out *outFiles // where the jobs put their files (write)
 
 	errMu   sync.Mutex
 	bodyErr error // the first error of Options.Body
@@ -302,13 +307,14 @@ func newBuilder(opt Options) (*builder, error) {
 		live: map[*entry]*card{}}, nil
 }
 
-// open makes the output folder and the spill file add writes to; the
-// caller closes b.spill.
+// open makes the output folder, finds what earlier builds left in it
+// (openOutput) and makes the spill file add writes to; the caller closes
+// b.spill.
 func (b *builder) open() error {
-	if err := os.MkdirAll(b.opt.Dir, 0o755); err != nil {
-		return fmt.Errorf("site: create output folder: %w", err)
-	}
 	var err error
+	if b.out, err = openOutput(b.opt.Dir, b.opt.before); err != nil {
+		return err
+	}
 	b.spill, err = newSpill(b.opt.Dir)
 	return err
 }

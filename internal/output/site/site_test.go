@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/mmcdole/gofeed"
 
+	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/post"
 )
 
@@ -163,9 +164,9 @@ func TestBuildWritesEveryFile(t *testing.T) {
 	if st.Pages != len(m.Files) || st.Written != st.Pages || st.Unchanged != 0 || st.Removed != 0 {
 		t.Errorf("stats %+v, manifest has %d files", st, len(m.Files))
 	}
-	// No temporary file is left behind.
+	// No temporary file or journal is left behind.
 	filepath.WalkDir(opt.Dir, func(p string, d os.DirEntry, err error) error {
-		if strings.HasSuffix(p, ".tmp") {
+		if ok, _ := filepath.Match(output.TempPattern, d.Name()); ok || d.Name() == journalName {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil

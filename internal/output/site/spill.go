@@ -46,7 +46,9 @@ type spill struct {
 
 // newSpill makes the file in dir, which must exist.
 func newSpill(dir string) (*spill, error) {
-	f, err := os.CreateTemp(dir, ".feedpost-posts-*.tmp")
+	// Named as output.Writer's temp files are, so that the sweep after an
+	// unfinished build removes it where it could not be unlinked.
+	f, err := os.CreateTemp(dir, ".feedpost-posts.tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("site: create the posts' temporary file: %w", err)
 	}

@@ -124,7 +124,7 @@ func TestSpillLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, de := range des {
-			if strings.HasPrefix(de.Name(), ".feedpost-posts-") {
+			if strings.HasPrefix(de.Name(), ".feedpost-posts.") {
 				t.Errorf("%s: %s left behind", dir, de.Name())
 			}
 		}

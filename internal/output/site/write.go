@@ -1,8 +1,8 @@
 package site
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,10 +15,10 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/feedpost/feedpost/internal/output"
 )
 
 // manifestName lists the files the builder wrote, so the next build removes
@@ -63,27 +63,161 @@ func (d *digest) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// output collects the files the jobs of one build put.
-type output struct {
-	w                  *writer
+// journalName is the build's journal: the files a build created that no
+// manifest lists yet, one path a line, each written before its file is
+// created. The manifest is replaced only after the stale files are gone,
+// and the journal removed only after that, so a build killed at any step
+// leaves every file it made listed in the manifest or the journal: the next
+// build then removes exactly the files no live post has, whatever the step
+// (a prune's pages included). A journal found at the start of a build also
+// says that the last one did not finish: its temp files are swept then.
+const journalName = ".feedpost-site.journal"
+
+// opJournal is a journal write, for Options.before.
+const opJournal output.Op = "journal"
+
+// outFiles puts the files of one build and collects what it put.
+type outFiles struct {
+	dir    string
+	w      *output.Writer
+	before func(op output.Op, path string) error // Options.before; nil = none
+
+	old       map[string]fileEntry // the previous manifest
+	journaled map[string]bool      // files of unfinished builds that no manifest lists
+
+	jmu     sync.Mutex
+	journal *os.File
+
 	mu                 sync.Mutex
 	files              []fileEntry
 	written, unchanged int
 }
 
-// put writes one file of the site (see writer.put) and records it.
-func (o *output) put(rel string, data []byte) error {
-	return o.record(o.w.put(rel, data))
+// openOutput reads what earlier builds left in dir (manifest, journal)
+// and, when the last build did not finish, removes its temp files.
+func openOutput(dir string, before func(output.Op, string) error) (*outFiles, error) {
+	if before != nil {
+		hook := before
+		before = func(op output.Op, path string) error {
+			if err := hook(op, path); err != nil {
+				return fmt.Errorf("%w at %s %s: %w", errStopped, op, path, err)
+			}
+			return nil
+		}
+	}
+	o := &outFiles{dir: dir, before: before,
+		w: output.NewWriter(output.WriterOptions{Before: before})}
+	if _, err := o.w.Mkdir(dir); err != nil {
+		return nil, fmt.Errorf("site: create output folder: %w", err)
+	}
+	var err error
+	if o.old, err = readManifest(dir); err != nil {
+		return nil, err
+	}
+	found, err := readJournal(dir)
+	if err != nil {
+		return nil, err
+	}
+	if found != nil {
+		o.journaled = found
+		if _, err := o.w.RemoveTemps(dir); err != nil {
+			return nil, fmt.Errorf("site: remove the temp files of an unfinished build: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// readJournal returns the files listed in dir's journal, nil when there is
+// none. A last line without its newline was being written when the build
+// stopped, so its file was never made.
+func readJournal(dir string) (map[string]bool, error) {
+	data, err := os.ReadFile(filepath.Join(dir, journalName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("site: read journal: %w", err)
+	}
+	found := map[string]bool{}
+	for len(data) > 0 {
+		line, rest, ok := bytes.Cut(data, []byte{'\n'})
+		if !ok {
+			break
+		}
+		if rel := string(line); localPath(rel) {
+			found[rel] = true
+		}
+		data = rest
+	}
+	return found, nil
+}
+
+// openJournal opens the journal for this build's new files, keeping what
+// unfinished builds listed in it.
+func (o *outFiles) openJournal() error {
+	path := filepath.Join(o.dir, journalName)
+	if err := o.hook(opJournal, path); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("site: open journal: %w", err)
+	}
+	o.journal = f
+	return nil
+}
+
+// note lists rel in the journal before the build creates it, unless a
+// manifest or the journal lists it already.
+func (o *outFiles) note(rel string) error {
+	if _, known := o.old[rel]; known || o.journaled[rel] {
+		return nil
+	}
+	if err := o.hook(opJournal, rel); err != nil {
+		return err
+	}
+	o.jmu.Lock()
+	_, err := o.journal.WriteString(rel + "\n")
+	o.jmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("site: write journal: %w", err)
+	}
+	return nil
+}
+
+// closeJournal ends the build: the manifest lists every file, so the
+// journal goes.
+func (o *outFiles) closeJournal() error {
+	path := filepath.Join(o.dir, journalName)
+	if err := o.journal.Close(); err != nil {
+		return fmt.Errorf("site: write journal: %w", err)
+	}
+	if err := o.w.Remove(path); err != nil {
+		return fmt.Errorf("site: remove journal: %w", err)
+	}
+	return nil
+}
+
+func (o *outFiles) hook(op output.Op, path string) error {
+	if o.before == nil {
+		return nil
+	}
+	return o.before(op, path)
+}
+
+// put writes one file of the site (see putFile) and records it.
+func (o *outFiles) put(rel string, data []byte) error {
+	return o.record(o.putFile(rel, data))
 }
 
 // putStream writes one file of the site as it renders (see
-// writer.putStream) and records it.
-func (o *output) putStream(rel string, render func(w io.Writer) error) error {
-	return o.record(o.w.putStream(rel, render))
+// putFileStream) and records it.
+func (o *outFiles) putStream(rel string, render func(w io.Writer) error) error {
+	return o.record(o.putFileStream(rel, render))
 }
 
 // record adds a file written (or found unchanged) to the build's list.
-func (o *output) record(e fileEntry, changed bool, err error) error {
+func (o *outFiles) record(e fileEntry, changed bool, err error) error {
 	if err != nil {
 		return err
 	}
@@ -98,19 +232,23 @@ func (o *output) record(e fileEntry, changed bool, err error) error {
 	return nil
 }
 
-// write renders every job, listing page and post page on all cores,
-// writes the files whose bytes changed, then removes the stale files of
-// the previous manifest.
+// write renders every job, listing page and post page on all cores and
+// writes the files whose bytes changed; then it removes the files of
+// earlier builds that this one did not write, and only then replaces the
+// manifest (see journalName for why in this order).
 func (b *builder) write(js []job) (Stats, error) {
-	dir := b.opt.Dir
-	old, err := readManifest(dir)
-	if err != nil {
+	o := b.out
+	o.files = make([]fileEntry, 0, 3*len(js)+len(b.order)+len(b.entries)) // a job writes up to 3 files (feeds)
+	if err := o.openJournal(); err != nil {
 		return Stats{}, err
 	}
-	o := &output{w: &writer{dir: dir, old: old, pid: strconv.Itoa(os.Getpid())},
-		files: make([]fileEntry, 0, 3*len(js)+len(b.order)+len(b.entries))} // a job writes up to 3 files (feeds)
-	b.out = o
-	err = parallel(len(js)+len(b.order)+len(b.entries), func(i int, buf *bytes.Buffer) error {
+	journalOpen := true
+	defer func() {
+		if journalOpen {
+			o.journal.Close() // the journal stays: the next build finishes this one's work
+		}
+	}()
+	err := parallel(len(js)+len(b.order)+len(b.entries), func(i int, buf *bytes.Buffer) error {
 		switch {
 		case i < len(js):
 			return js[i](buf)
@@ -130,18 +268,26 @@ func (b *builder) write(js []job) (Stats, error) {
 			return st, fmt.Errorf("site: two pages map to the same file %s", entries[i].Path)
 		}
 	}
-	// The new manifest goes first: a build killed during the removals
-	// leaves stale files, never a manifest missing files it wrote.
 	fp, err := fingerprint(b.opt)
 	if err != nil {
 		return st, err
 	}
-	m := manifest{Generator: "feedpost", Options: fp, Files: entries}
-	if _, _, err := o.w.putStream(manifestName, func(w io.Writer) error { return encodeManifest(w, m) }); err != nil {
+	// What could not be removed stays in the manifest, so that the next
+	// build tries again.
+	var kept []fileEntry
+	st.Removed, kept, err = o.removeStale(entries)
+	if errors.Is(err, errStopped) {
 		return st, err
 	}
-	st.Removed, err = removeStale(dir, old, entries)
-	return st, err
+	if len(kept) > 0 {
+		entries = slices.SortedFunc(slices.Values(append(entries, kept...)), func(x, y fileEntry) int { return strings.Compare(x.Path, y.Path) })
+	}
+	m := manifest{Generator: "feedpost", Options: fp, Files: entries}
+	if _, _, serr := o.putFileStream(manifestName, func(w io.Writer) error { return encodeManifest(w, m) }); serr != nil {
+		return st, errors.Join(err, serr)
+	}
+	journalOpen = false
+	return st, errors.Join(err, o.closeJournal())
 }
 
 // encodeManifest writes m as JSON and a newline, a file at a time: the
@@ -209,36 +355,27 @@ func readManifest(dir string) (map[string]fileEntry, error) {
 	return files, nil
 }
 
-// writer puts files into dir. old (read-only during a build) is the
-// previous manifest.
-type writer struct {
-	dir string
-	old map[string]fileEntry
-	seq atomic.Uint64
-	pid string // names the temporary files
-}
-
-// put writes data to dir/rel unless the file already holds exactly data,
-// and returns the file's manifest entry. The write goes to a temporary file
-// in the same folder, renamed over the target, so a reader or a killed build
-// never sees a torn page. No fsync: a crash may lose a page, and the next
-// build rewrites it.
-func (w *writer) put(rel string, data []byte) (fileEntry, bool, error) {
+// putFile writes data to dir/rel unless the file already holds exactly
+// data, and returns the file's manifest entry. The write is atomic (see
+// output.Writer), so a reader or a killed build never sees a torn page.
+// No sync: a crash may lose a page, and the next build writes it again.
+func (o *outFiles) putFile(rel string, data []byte) (fileEntry, bool, error) {
 	sum := sha256.Sum256(data)
 	e := fileEntry{Path: rel, Size: int64(len(data)), Hash: digest(sum[:16])}
-	full := filepath.Join(w.dir, filepath.FromSlash(rel))
-	folder := filepath.Dir(full)
-	prev, known := w.old[rel]
+	full := filepath.Join(o.dir, filepath.FromSlash(rel))
+	prev, known := o.old[rel]
 	// System calls are most of a build's cost (bench/README.md), so each
 	// case makes as few as it can. A file the last build did not write is
-	// most likely new (a cold build, a new post): its folder is made first,
-	// and when that creates it there is nothing to compare with. A file
-	// the last build wrote is compared first (an unchanged build costs a
-	// stat per file) and replaced without a mkdir: its folder is there.
+	// most likely new (a cold build, a new post): its folder is made first
+	// (once per build: the Writer remembers it), and when that creates it
+	// there is nothing to compare with. A file the last build wrote is
+	// compared first (an unchanged build costs a stat per file) and
+	// replaced without a mkdir: its folder is there (and when it is not,
+	// the Writer makes it).
 	fresh := false
 	if !known {
 		var err error
-		if fresh, err = mkdir(folder); err != nil {
+		if fresh, err = o.w.Mkdir(filepath.Dir(full)); err != nil {
 			return e, false, fmt.Errorf("site: create folder for %s: %w", rel, err)
 		}
 	}
@@ -251,82 +388,35 @@ func (w *writer) put(rel string, data []byte) (fileEntry, bool, error) {
 			// Touched since, not ours yet, or the manifest was lost:
 			// compare the bytes. A file we wrote with other content is
 			// just rewritten.
-			if (!known || prev.Hash == e.Hash) && sameContent(full, data) {
+			if (!known || prev.Hash == e.Hash) && output.SameContent(full, data) {
 				e.MTime = mtime
 				return e, false, nil
 			}
 		}
 	}
-	mtime, err := w.replace(folder, full, data)
-	if known && errors.Is(err, fs.ErrNotExist) { // its folder was removed since
-		if _, err = mkdir(folder); err == nil {
-			mtime, err = w.replace(folder, full, data)
-		}
+	if err := o.note(rel); err != nil {
+		return e, false, err
 	}
+	info, err := o.w.Write(full, data)
 	if err != nil {
-		return e, false, fmt.Errorf("site: write %s: %w", rel, err)
+		return e, false, fmt.Errorf("site: %w", err)
 	}
-	e.MTime = mtime
+	e.MTime = info.MTime
 	return e, true, nil
-}
-
-// replace puts data at full through a temporary file in folder renamed
-// over it, and returns the file's modification time.
-func (w *writer) replace(folder, full string, data []byte) (int64, error) {
-	// A name of our own rather than os.CreateTemp, which makes the file
-	// 0600 and would need a chmod.
-	tmp := filepath.Join(folder, ".feedpost-"+w.pid+"-"+strconv.FormatUint(w.seq.Add(1), 10)+".tmp")
-	mtime, err := writeNew(tmp, data)
-	if errors.Is(err, fs.ErrExist) { // left by a killed build that had our pid
-		os.Remove(tmp)
-		mtime, err = writeNew(tmp, data)
-	}
-	if err == nil {
-		err = rename(tmp, full)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return mtime, err
-}
-
-// mkdir makes sure folder exists and reports whether it made it: a folder
-// made by this build holds no file yet but the ones the build writes.
-func mkdir(folder string) (created bool, err error) {
-	// Mkdir first: the parent nearly always exists, and MkdirAll would
-	// stat every level.
-	err = os.Mkdir(folder, 0o755)
-	if errors.Is(err, fs.ErrNotExist) { // a parent is missing too
-		if err := os.MkdirAll(filepath.Dir(folder), 0o755); err != nil {
-			return false, err
-		}
-		err = os.Mkdir(folder, 0o755)
-	}
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrExist):
-		return false, nil // a file in its place fails the write that follows
-	}
-	if fi, serr := os.Stat(folder); serr == nil && fi.IsDir() { // as MkdirAll: an existing folder is fine
-		return false, nil
-	}
-	return false, err
 }
 
 // errDiffers stops a rendering that compareWriter found to differ from the
 // file in place.
 var errDiffers = errors.New("differs from the file in place")
 
-// putStream is put for a file that grows with the number of posts
-// (search.json, the sitemap, the manifest: megabytes for 10,000 posts),
-// which is written as it renders instead of held. render writes the file
-// to w and may run twice: first to compare with the file in place (it
-// stops at the first difference), then to write.
-func (w *writer) putStream(rel string, render func(w io.Writer) error) (fileEntry, bool, error) {
+// putFileStream is putFile for a file that grows with the number of
+// posts (search.json, the sitemap, the manifest: megabytes for 10,000
+// posts), which is written as it renders instead of held. render writes
+// the file to w and may run twice: first to compare with the file in place
+// (it stops at the first difference), then to write.
+func (o *outFiles) putFileStream(rel string, render func(w io.Writer) error) (fileEntry, bool, error) {
 	e := fileEntry{Path: rel}
-	full := filepath.Join(w.dir, filepath.FromSlash(rel))
-	folder := filepath.Dir(full)
+	full := filepath.Join(o.dir, filepath.FromSlash(rel))
 	if fi, err := os.Stat(full); err == nil && fi.Mode().IsRegular() {
 		f, err := os.Open(full)
 		if err == nil {
@@ -342,40 +432,18 @@ func (w *writer) putStream(rel string, render func(w io.Writer) error) (fileEntr
 				return e, false, fmt.Errorf("site: render %s: %w", rel, err)
 			}
 		}
-	} else if _, err := mkdir(folder); err != nil {
-		return e, false, fmt.Errorf("site: create folder for %s: %w", rel, err)
 	}
-	tmp := filepath.Join(folder, ".feedpost-"+w.pid+"-"+strconv.FormatUint(w.seq.Add(1), 10)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return e, false, fmt.Errorf("site: write %s: %w", rel, err)
-	}
-	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
-	bw := bufio.NewWriterSize(cw, 64<<10)
-	// Hidden behind an io.Writer: an encoder given a *bufio.Writer uses it
-	// as its own buffer and flushes it after every value (xml.Encoder's
-	// EncodeElement), a system call per sitemap URL.
-	err = render(struct{ io.Writer }{bw})
-	if err != nil {
-		err = fmt.Errorf("site: render %s: %w", rel, err)
-	} else if err = bw.Flush(); err == nil {
-		var fi fs.FileInfo
-		if fi, err = f.Stat(); err == nil {
-			e.MTime = fi.ModTime().UnixNano()
+	if rel != manifestName {
+		if err := o.note(rel); err != nil {
+			return e, false, err
 		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = rename(tmp, full)
-	}
+	h := sha256.New()
+	info, err := o.w.WriteStream(full, func(w io.Writer) error { return render(io.MultiWriter(w, h)) })
 	if err != nil {
-		os.Remove(tmp)
-		return e, false, fmt.Errorf("site: write %s: %w", rel, err)
+		return e, false, fmt.Errorf("site: %w", err)
 	}
-	e.Size = cw.n
+	e.Size, e.MTime = info.Size, info.MTime
 	copy(e.Hash[:], h.Sum(nil))
 	return e, true, nil
 }
@@ -406,81 +474,64 @@ func (c *compareWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// countWriter counts the bytes written through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
+// errStopped marks a failure of Options.before: the build stops there, as
+// a killed one would, without cleaning up.
+var errStopped = errors.New("stopped")
 
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// readPool holds the buffers sameContent reads existing files into.
-var readPool = sync.Pool{New: func() any { return new([]byte) }}
-
-// sameContent reports whether the file at path (known to be len(data)
-// bytes) holds data.
-func sameContent(path string, data []byte) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if len(data) > maxKeptBuffer { // not worth holding (see maxKeptBuffer)
-		old := make([]byte, len(data))
-		_, err := io.ReadFull(f, old)
-		return err == nil && bytes.Equal(old, data)
-	}
-	bp := readPool.Get().(*[]byte)
-	defer readPool.Put(bp)
-	if cap(*bp) < len(data) {
-		*bp = make([]byte, len(data))
-	}
-	old := (*bp)[:len(data)]
-	if _, err := io.ReadFull(f, old); err != nil {
-		return false
-	}
-	return bytes.Equal(old, data)
-}
-
-// removeStale deletes the files of the old manifest that the new build did
-// not write, and the folders this leaves empty. A manifest entry that is
-// not a plain relative path inside dir is ignored, so a damaged manifest
-// cannot delete anything outside the site.
-func removeStale(dir string, old map[string]fileEntry, current []fileEntry) (int, error) {
-	var stale []string
-	for rel := range old {
+// removeStale deletes the files of earlier builds (the previous manifest
+// and the journal) that this build did not write, and the folders this
+// leaves empty. It returns how many it removed and the manifest entries of
+// those it could not remove. A path that is not a plain relative path
+// inside the site is ignored, so a damaged manifest or journal cannot
+// delete anything outside it.
+func (o *outFiles) removeStale(current []fileEntry) (int, []fileEntry, error) {
+	live := func(rel string) bool {
 		_, found := slices.BinarySearchFunc(current, rel, func(e fileEntry, p string) int { return strings.Compare(e.Path, p) })
-		if !found && localPath(rel) {
+		return found
+	}
+	var stale []string
+	for rel := range o.old {
+		if !live(rel) && localPath(rel) {
+			stale = append(stale, rel)
+		}
+	}
+	for rel := range o.journaled {
+		if _, listed := o.old[rel]; !listed && !live(rel) && localPath(rel) {
 			stale = append(stale, rel)
 		}
 	}
 	slices.Sort(stale)
 	n := 0
+	var kept []fileEntry
 	var errs []error
 	for _, rel := range stale {
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+		err := o.w.Remove(filepath.Join(o.dir, filepath.FromSlash(rel)))
+		if errors.Is(err, errStopped) {
+			return n, nil, err
+		}
+		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, fmt.Errorf("site: remove stale %s: %w", rel, err))
+				kept = append(kept, cmp.Or(o.old[rel], fileEntry{Path: rel}))
 			}
 			continue
 		}
 		n++
 		// Remove the folders it leaves empty, up to (not including) dir;
-		// os.Remove refuses a folder that is not empty.
+		// removing a folder that is not empty fails.
 		for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
-			if os.Remove(filepath.Join(dir, filepath.FromSlash(d))) != nil {
+			if o.w.Remove(filepath.Join(o.dir, filepath.FromSlash(d))) != nil {
 				break
 			}
 		}
 	}
-	return n, errors.Join(errs...)
+	return n, kept, errors.Join(errs...)
 }
 
+// localPath reports whether rel may name a page: a clean relative path
+// inside the site, none of whose parts is hidden (the build's own files,
+// temp files).
 func localPath(rel string) bool {
-	return rel != "" && rel != manifestName && filepath.IsLocal(filepath.FromSlash(rel)) &&
+	return rel != "" && !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "/.") && filepath.IsLocal(filepath.FromSlash(rel)) &&
 		!strings.Contains(rel, "\\") && path.Clean(rel) == rel
 }
