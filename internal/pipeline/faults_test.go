@@ -102,11 +102,11 @@ func faultCases() []*faultCase {
 			handler: func(t *testing.T, c *faultCase) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
 			}},
-		{name: "never-answers", status: StatusFailed, errHas: []string{"/feed: timeout after 500ms (no response headers), 3 tries"},
+		{name: "never-answers", status: StatusFailed, errHas: []string{"/feed: timeout after 2s (no response headers), 3 tries"},
 			handler: func(t *testing.T, c *faultCase) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 			}},
-		{name: "stalls-mid-body", status: StatusFailed, errHas: []string{"/feed: timeout after 500ms reading the body, 3 tries"},
+		{name: "stalls-mid-body", status: StatusFailed, errHas: []string{"/feed: timeout after 2s reading the body, 3 tries"},
 			handler: func(t *testing.T, c *faultCase) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
 					body := faultFeed(c.name, 5)
@@ -228,7 +228,7 @@ func TestFaultInjection(t *testing.T) {
 	}
 	e := newFaultEnv(t, sources.String())
 	client := fetch.New(fetch.Options{
-		Timeout:       500 * time.Millisecond,
+		Timeout:       2 * time.Second, // long enough that a loaded machine answers every quick case in time
 		Retries:       2,
 		MaxBytes:      1 << 20,
 		PerHost:       2,
