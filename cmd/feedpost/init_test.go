@@ -146,7 +146,7 @@ func TestInitFitsTheBlog(t *testing.T) {
 		{name: "hexo, butterfly, own source_dir and timezone",
 			files:  map[string]string{"_config.yml": "title: 我的博客\ntheme: butterfly\nsource_dir: src\ntimezone: Asia/Tokyo\n", "package.json": hexoPkg},
 			config: "feedpost.yaml", hexo: "src/_posts",
-			inConfig: []string{"# theme: butterfly (from _config.yml)", "butterfly preset", "timezone: Asia/Tokyo", "Hexo blog “我的博客”"},
+			inConfig:   []string{"# theme: butterfly (from _config.yml)", "butterfly preset", "timezone: Asia/Tokyo", "Hexo blog “我的博客”"},
 			inOut:      []string{"theme butterfly, preset butterfly", "timezone: Asia/Tokyo"},
 			checkFinds: "ERROR timezone: Asia/Tokyo"},
 		{name: "hexo, theme by package name",
