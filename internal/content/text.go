@@ -10,17 +10,18 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Title cleans a feed title for the front matter: tags stripped, entities
-// decoded once (`&amp;lt;` becomes the text `&lt;`), runs of white space —
-// NBSP and the ideographic space included — folded to one ASCII space,
-// control characters dropped (YAML cannot hold them in a quoted scalar), and
-// the ends trimmed. Braces are left alone.
+// Title cleans an item title (HTML: parse escapes plain-text titles) for the
+// front matter: it is the Label of raw — tags stripped, entities decoded
+// once, runs of white space (NBSP and the ideographic space included) folded
+// to one ASCII space, control characters and BOMs dropped, the ends trimmed,
+// markup characters replaced (see Inert). Braces are left alone.
 func Title(raw string) string {
-	return Text(raw)
+	return Label(raw)
 }
 
 // TitleFromText is the title of an item that has none: the first n
-// characters (runes) of its text, as SPEC §3 says, with no ellipsis.
+// characters (runes) of its text, as SPEC §3 says, with no ellipsis, made
+// inert like a Title.
 func TitleFromText(htmlText string, n int) string {
 	if n <= 0 {
 		return ""
@@ -29,11 +30,11 @@ func TitleFromText(htmlText string, n int) string {
 	i := 0
 	for pos := range t {
 		if i == n {
-			return strings.TrimRight(t[:pos], " ")
+			return Inert(strings.TrimRight(t[:pos], " "))
 		}
 		i++
 	}
-	return t
+	return Inert(t)
 }
 
 // inlineTags do not separate words; every other tag except the removed ones
@@ -85,8 +86,10 @@ func Text(s string) string {
 }
 
 // appendFolded appends text with white-space runs folded to one space
-// (written only between two words) and control characters dropped; it
-// returns whether a space is pending.
+// (written only between two words) and control characters dropped, BOMs and
+// the noncharacters U+FFFE/U+FFFF too (YAML cannot hold them raw, and a BOM
+// inside a title only ever comes from a badly joined string); it returns
+// whether a space is pending.
 func appendFolded(b *strings.Builder, s []byte, space bool) bool {
 	for len(s) > 0 {
 		r, n := utf8.DecodeRune(s)
@@ -94,7 +97,7 @@ func appendFolded(b *strings.Builder, s []byte, space bool) bool {
 		switch {
 		case unicode.IsSpace(r):
 			space = true
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), r == '\ufeff', r == '\ufffe', r == '\uffff':
 		default:
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')

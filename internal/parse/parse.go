@@ -90,6 +90,7 @@ func Parse(data []byte, contentType, feedURL string) (feed *Feed, err error) {
 			return nil, xmlError(err, data)
 		}
 		feed = fromAtom(f, feedURL)
+		atomTitlesToHTML(feed, data)
 	case gofeed.FeedTypeJSON:
 		f, err := (&jsonfeed.Parser{}).Parse(bytes.NewReader(data))
 		if err != nil {
@@ -99,6 +100,7 @@ func Parse(data []byte, contentType, feedURL string) (feed *Feed, err error) {
 			return nil, unrecognised(data)
 		}
 		feed = fromJSON(f, feedURL)
+		jsonTitlesToHTML(feed)
 	default:
 		return nil, unknownFormat(data, raw, contentType)
 	}

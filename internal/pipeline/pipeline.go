@@ -157,7 +157,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 }
 
 // renderVersion changes when the rendering code changes what it writes.
-const renderVersion = 1
+const renderVersion = 2
 
 // Run fetches every source once (fetch.concurrency at a time), writes posts
 // and returns the summary. Sources that fail are in the summary; the error
@@ -534,29 +534,31 @@ func (r *Runner) Render(it *store.Item) post.Post {
 		ID:        it.ID,
 		SourceKey: it.SourceKey,
 		Title:     content.Title(it.Title),
-		Link:      it.Link,
+		Link:      content.SafeURL(it.Link),
 		Body:      body,
 	}
 	if p.Title == "" {
 		p.Title = content.TitleFromText(raw, 60)
 	}
-	p.Author = it.FeedTitle
+	// Names become inert labels and categories path-safe here, wherever
+	// they came from (config, feed title, OPML, RSSHub): themes print them raw.
+	p.Author = content.Label(it.FeedTitle)
 	if src != nil {
 		if src.Author != "" {
-			p.Author = src.Author
+			p.Author = content.Label(src.Author)
 		}
-		p.Categories = r.categoriesOf(src)
+		p.Categories = content.CategoryPath(r.categoriesOf(src))
 	}
 	if len(p.Categories) == 0 {
-		p.Categories = []string{firstNonEmpty(it.FeedTitle, it.SourceKey)}
+		p.Categories = []string{firstNonEmpty(content.Category(it.FeedTitle), content.Category(it.SourceKey))}
 	}
 	if p.Author == "" {
-		p.Author = firstNonEmpty(it.FeedTitle, it.SourceKey)
+		p.Author = firstNonEmpty(content.Label(it.FeedTitle), content.Label(it.SourceKey))
 	}
 	// Readers know a source by its author or feed title, not by its key
 	// (often a URL).
 	p.SourceName = p.Author
-	p.Cover = content.ProxyImage(content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID), r.copt)
+	p.Cover = content.SafeURL(content.ProxyImage(content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID), r.copt))
 	loc := r.cfg.Site.Location
 	switch {
 	case !it.Published.IsZero():
