@@ -553,6 +553,10 @@ func FuzzClean(f *testing.F) {
 		`<noscript><p title="</noscript><img src=x onerror=alert(1)>">`,
 		`<table><td><p>x<pre>\n\n</pre>`, `<form><input onfocus=alert(1) autofocus>`,
 		`<video poster=javascript:alert(1)>`, `<<script>script>alert(1)<</script>/script>`,
+		`<img src=a.jpg alt="<img src=x onerror=alert(1)>" title='" onmouseover="alert(1)" x="'>`,
+		`<p id=fn1 class="language-go footnote x"><a href="#fn1" name=top>1</a><a href="tel:+1-555">t</a></p>`,
+		`<a href="http://example.com/dir/page.html#sec">s</a>`,
+		`<iframe src="https://www.youtube.com/embed/x" allow="autoplay; camera *" referrerpolicy="strict-origin-when-cross-origin"></iframe>`,
 	} {
 		f.Add(s)
 	}
@@ -590,6 +594,26 @@ func checkSafe(t *testing.T, out string) {
 				k := strings.ToLower(a.Key)
 				if strings.HasPrefix(k, "on") || k == "style" || a.Namespace != "" {
 					t.Fatalf("attribute %s on <%s> in output %q", a.Key, n.Data, out)
+				}
+				switch k {
+				case "alt", "title":
+					// Inert even where a theme builds HTML from it (issue 12).
+					if strings.ContainsAny(a.Val, markup) {
+						t.Fatalf("%s=%q on <%s> holds a markup character in output %q", a.Key, a.Val, n.Data, out)
+					}
+				case "id", "name":
+					if !strings.HasPrefix(a.Val, IDPrefix) {
+						t.Fatalf("%s=%q on <%s> without the prefix in output %q", a.Key, a.Val, n.Data, out)
+					}
+				case "class":
+					for _, c := range strings.Fields(a.Val) {
+						if !allowedClasses[c] && !languageClass(c) {
+							t.Fatalf("class %q on <%s> in output %q", c, n.Data, out)
+						}
+					}
+				}
+				if k == "href" && strings.HasPrefix(a.Val, "#") && len(a.Val) > 1 && !strings.HasPrefix(a.Val[1:], IDPrefix) {
+					t.Fatalf("in-page href=%q without the id prefix in output %q", a.Val, out)
 				}
 				switch k {
 				case "href", "src", "poster", "cite", "srcset":

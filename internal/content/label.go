@@ -1,10 +1,11 @@
 package content
 
 import (
-	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	xhtml "golang.org/x/net/html"
 )
 
 // Label returns the text of an HTML fragment — a title, a feed's title, an
@@ -95,7 +96,9 @@ func startsReference(s string) bool {
 	if n == 1 {
 		return false
 	}
-	return html.UnescapeString(s[:n]) != s[:n]
+	// x/net/html decodes as browsers do (`&#0`, `&#6` too, unlike package
+	// html).
+	return xhtml.UnescapeString(s[:n]) != s[:n]
 }
 
 func isAlnum(c byte) bool {
@@ -135,6 +138,7 @@ func Category(raw string) string {
 	if len(s) > len("index.") && strings.EqualFold(s[:len("index.")], "index.") {
 		s = s[:len("index")] + "．" + s[len("index."):]
 	}
+	s = bound(s, MaxCategory) // first, so that what is cut off cannot matter below
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
 		s = strings.Map(func(r rune) rune {
 			if r > ' ' && r < 0x7f {
