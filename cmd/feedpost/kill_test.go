@@ -150,12 +150,12 @@ func tempFiles(t *testing.T, dir string) []string {
 
 func checkStore(t *testing.T, dir string) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, "feedpost.db"))
+	st, err := store.Open(context.Background(), filepath.Join(dir, "feedpost.db"), store.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	defer st.Close()
-	if err := st.IntegrityCheck(); err != nil {
+	if err := st.IntegrityCheck(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

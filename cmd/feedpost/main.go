@@ -17,7 +17,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/feedpost/feedpost/internal/config"
-	"github.com/feedpost/feedpost/internal/mediaproxy"
 	"github.com/feedpost/feedpost/internal/pipeline"
 	"github.com/feedpost/feedpost/internal/report"
 	"github.com/feedpost/feedpost/internal/serve"
@@ -49,6 +48,7 @@ type flags struct {
 	quiet  bool
 	json   bool
 	addr   string
+	role   string
 	force  bool
 }
 
@@ -112,7 +112,8 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		},
 	)
 	root.AddCommand(opmlCommands(&f)...)
-	err := root.Execute()
+	root.AddCommand(storeCommand(&f))
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
 	}
@@ -136,14 +137,15 @@ func loadConfig(f *flags) (*config.Config, error) {
 	return cfg, nil
 }
 
-// openProject loads the config and opens its store; both failures are exit
-// code 2 (nothing written).
-func openProject(f *flags) (*config.Config, *store.Store, error) {
+// openProject loads the config and opens its store for a command that
+// fetches or writes (exclusively, for a SQLite store); both failures are
+// exit code 2 (nothing written).
+func openProject(ctx context.Context, f *flags) (*config.Config, *store.Store, error) {
 	cfg, err := loadConfig(f)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(ctx, cfg.Store, store.Options{Exclusive: true})
 	if err != nil {
 		return nil, nil, &exitError{exitUsage, err}
 	}
@@ -152,7 +154,7 @@ func openProject(f *flags) (*config.Config, *store.Store, error) {
 
 // runCycle is `run` (fetch) and `build` (from the store only).
 func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
-	cfg, st, err := openProject(f)
+	cfg, st, err := openProject(c.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -176,7 +178,7 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 	var prog *report.Progress
 	opt := pipeline.Options{IgnoreBackoff: f.force}
 	if cfg.Images.Proxy == "builtin" {
-		secret, err := mediaproxy.LoadSecret(cfg.Secret, serve.SecretFile(cfg))
+		secret, err := serve.Secret(ctx, cfg, st)
 		if err != nil {
 			return &exitError{exitUsage, err}
 		}
@@ -187,6 +189,7 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 		opt.Progress = prog
 	}
 	r := pipeline.New(cfg, st, opt)
+	defer r.Close()
 	var sum *pipeline.Summary
 	if buildOnly {
 		sum, err = r.Build(ctx)
@@ -236,10 +239,10 @@ func check(c *cobra.Command, f *flags) error {
 	}
 	out := c.OutOrStdout()
 	var states map[string]store.Source
-	if _, err := os.Stat(cfg.Store); err == nil {
-		if st, err := store.Open(cfg.Store); err == nil {
+	if _, err := os.Stat(cfg.Store); err == nil || store.IsURL(cfg.Store) {
+		if st, err := store.Open(c.Context(), cfg.Store, store.Options{}); err == nil {
 			states = map[string]store.Source{}
-			if all, err := st.Sources(); err == nil {
+			if all, err := st.Sources(c.Context()); err == nil {
 				for _, s := range all {
 					states[s.Key] = s
 				}

@@ -20,7 +20,7 @@ func serveCommand(f *flags) *cobra.Command {
 		Short: "Daemon: refresh sources on their interval; serve the site, the image proxy, /healthz and /metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, st, err := openProject(f)
+			cfg, st, err := openProject(c.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -33,7 +33,7 @@ func serveCommand(f *flags) *cobra.Command {
 			if f.json {
 				handler = slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level})
 			}
-			srv, err := serve.New(cfg, st, serve.Options{Addr: f.addr, Logger: slog.New(handler)})
+			srv, err := serve.New(cfg, st, serve.Options{Addr: f.addr, Role: f.role, Logger: slog.New(handler)})
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
@@ -46,5 +46,6 @@ func serveCommand(f *flags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "listen address")
+	cmd.Flags().StringVar(&f.role, "role", serve.RoleAll, "what this process does: all, fetch, build or web (all but `all` need a PostgreSQL store)")
 	return cmd
 }

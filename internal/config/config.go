@@ -19,8 +19,7 @@ type Config struct {
 	Site      Site
 	RSSHub    []string // instances tried in order; `rsshub:` may be a string or a list
 	RSSHubKey string   // `rsshub_key`, sent as ?key= to RSSHub
-	Store     string   // absolute path of the SQLite file
-	Database  string   // `database`: optional PostgreSQL URL; overrides Store when set
+	Store     string   // absolute path of the SQLite file, or a postgres:// URL ($FEEDPOST_STORE overrides)
 	Secret    string   // `secret`: HMAC key of the built-in image proxy (else FEEDPOST_SECRET, else generated)
 	Fetch     Fetch
 	Images    Images
@@ -53,6 +52,7 @@ type Fetch struct {
 	Retries     int
 	MaxBytes    int64
 	UserAgent   string
+	Lease       time.Duration // how long a claim on a source lasts without renewal (fetch workers)
 }
 
 // Images is the `images:` block.

@@ -33,7 +33,7 @@ func TestDefaults(t *testing.T) {
 			Dir: "/srv/news/public", PerPage: 24},
 		Store: "/srv/news/feedpost.db",
 		Fetch: Fetch{Concurrency: 8, PerHost: 2, Timeout: 30 * time.Second, Retries: 2,
-			MaxBytes: 20 * 1024 * 1024, UserAgent: "feedpost/" + Version + " (+https://github.com/feedpost/feedpost)"},
+			MaxBytes: 20 * 1024 * 1024, UserAgent: "feedpost/" + Version + " (+https://github.com/feedpost/feedpost)", Lease: time.Minute},
 		Images: Images{ProxyScope: "http", NoReferrer: true,
 			DefaultCover: "https://picsum.photos/400/300?random={n}",
 			CacheDir:     "/srv/news/cache/images", CacheSize: 512 * 1024 * 1024},
@@ -111,7 +111,6 @@ site:
 rsshub: [https://rsshub.example.com/, "http://10.0.0.2:1200"]
 rsshub_key: k3y
 store: data/fp.db
-database: postgres://u@localhost/fp
 secret: s3cret
 fetch:
   concurrency: 3
@@ -120,6 +119,7 @@ fetch:
   retries: 0
   max_bytes: 1.5MB
   user_agent: test-agent
+  lease: 2m
 images:
   proxy: builtin
   proxy_scope: all
@@ -180,9 +180,8 @@ sources:
 		{"rsshub", c.RSSHub, []string{"https://rsshub.example.com", "http://10.0.0.2:1200"}},
 		{"rsshub_key", c.RSSHubKey, "k3y"},
 		{"store", c.Store, "/srv/news/data/fp.db"},
-		{"database", c.Database, "postgres://u@localhost/fp"},
 		{"secret", c.Secret, "s3cret"},
-		{"fetch", c.Fetch, Fetch{3, 1, 90 * time.Second, 0, 1572864, "test-agent"}},
+		{"fetch", c.Fetch, Fetch{3, 1, 90 * time.Second, 0, 1572864, "test-agent", 2 * time.Minute}},
 		{"images.proxy", c.Images.Proxy, "builtin"},
 		{"images.proxy_scope", c.Images.ProxyScope, "all"},
 		{"images.no_referrer", c.Images.NoReferrer, false},
@@ -740,4 +739,39 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted an invalid config: %+v", c)
 		}
 	})
+}
+
+// store: takes a SQLite path (resolved against the config folder) or a
+// PostgreSQL URL (kept as written); $FEEDPOST_STORE overrides it; the
+// retired `database:` key says where its value goes now.
+func TestStoreTargets(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedpost.yaml")
+	load := func(yml string) (*Config, error) {
+		return Parse([]byte(yml+"sources: [{url: 'https://example.com/feed'}]\n"), path)
+	}
+	for _, tc := range []struct{ yml, want string }{
+		{"", filepath.Join(dir, "feedpost.db")},
+		{"store: state/x.db\n", filepath.Join(dir, "state", "x.db")},
+		{"store: postgres://fp:pw@db.example.com:5432/news?sslmode=require\n", "postgres://fp:pw@db.example.com:5432/news?sslmode=require"},
+		{"store: postgresql://fp@db/news\n", "postgresql://fp@db/news"},
+	} {
+		c, err := load(tc.yml)
+		if err != nil || c.Store != tc.want {
+			t.Errorf("%q: store %q, %v; want %q", tc.yml, c.Store, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ yml, want string }{
+		{"store: mysql://u:secretpw@h/db\n", "expected a file path or a postgres:// URL"},
+		{"database: postgres://u:secretpw@h/db\n", "put the PostgreSQL URL in `store:`"},
+	} {
+		_, err := load(tc.yml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("%q: %v; want an error saying %q, without the password", tc.yml, err, tc.want)
+		}
+	}
+	t.Setenv(EnvStore, "postgres://env@db/news")
+	if c, err := load("store: local.db\n"); err != nil || c.Store != "postgres://env@db/news" {
+		t.Errorf("$%s: store %q, %v", EnvStore, c.Store, err)
+	}
 }

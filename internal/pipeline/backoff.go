@@ -46,14 +46,3 @@ func storedTTL(state store.Source) time.Duration {
 	d, _ := time.ParseDuration(state.Meta[metaTTL]) // absent or unreadable: no hint
 	return d
 }
-
-// joinNote appends b to the note a, "; "-separated.
-func joinNote(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
-}

@@ -28,7 +28,7 @@ func (r *Runner) addFulltext(ctx context.Context, items []store.Item, states map
 	for i := range items {
 		it := &items[i]
 		if states[it.ID].HasFulltext {
-			stored, ok, err := r.st.Item(it.ID)
+			stored, ok, err := r.st.Item(ctx, it.ID)
 			if err != nil {
 				return "", err
 			}

@@ -79,7 +79,7 @@ func TestXSSSuiteInLandscape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(t.Context(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
