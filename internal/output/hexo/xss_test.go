@@ -237,14 +237,18 @@ func probe(ctx context.Context, p *headless.Page, url string) ([]string, error) 
 		return nil, err
 	}
 	var found []string
-	if err := p.Evaluate(pctx, probeScript, &found); err != nil {
-		return nil, err
-	}
 	var here string
-	if err := p.Evaluate(pctx, "location.href", &here); err != nil {
-		return nil, err
+	err := p.Evaluate(pctx, probeScript, &found)
+	if err == nil {
+		err = p.Evaluate(pctx, "location.href", &here)
 	}
-	if here != url {
+	switch {
+	case err != nil && strings.Contains(err.Error(), "navigated"):
+		// A payload sent the page elsewhere (a meta refresh, location=…).
+		found = append(found, "the page navigated away: "+err.Error())
+	case err != nil:
+		return nil, err
+	case here != url:
 		found = append(found, "the page navigated to "+here)
 	}
 	for _, e := range p.Events() {
