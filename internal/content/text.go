@@ -55,6 +55,22 @@ var inlineTags = map[atom.Atom]bool{
 // search and titles: the content of removed elements (script, style, …) is
 // skipped, entities are decoded once and white space is folded as in Title.
 func Text(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		// No markup and no entity: only white space and controls to fold,
+		// and most names and titles have neither (no tokenizer, no copy).
+		if folded(s) {
+			return s
+		}
+		var b strings.Builder
+		b.Grow(len(s))
+		appendFolded(&b, []byte(s), false)
+		return b.String()
+	}
+	return tokensText(s)
+}
+
+// tokensText is Text through the tokenizer.
+func tokensText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -107,6 +123,32 @@ func appendFolded(b *strings.Builder, s []byte, space bool) bool {
 		}
 	}
 	return space
+}
+
+// folded reports whether appendFolded would leave s as it is: valid UTF-8
+// with single ASCII spaces between words and no character it drops.
+func folded(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prevSpace := false
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		case r == utf8.RuneError, unicode.IsSpace(r), unicode.IsControl(r), r == '\ufeff', r == '\ufffe', r == '\uffff':
+			return false
+		}
+		prevSpace = false
+	}
+	return true
 }
 
 // TextToHTML turns plain text into HTML: escaped, one <p> per paragraph
