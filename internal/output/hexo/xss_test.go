@@ -234,7 +234,17 @@ func probe(ctx context.Context, p *headless.Page, url string) ([]string, error) 
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := p.Navigate(pctx, url); err != nil {
-		return nil, err
+		if pctx.Err() == nil || ctx.Err() != nil {
+			return nil, err
+		}
+		// The page never finished loading: something in it keeps it busy.
+		// Report it, and get the tab back for the next page.
+		bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if berr := p.Navigate(bctx, "about:blank"); berr != nil {
+			return nil, fmt.Errorf("%w; then: %w", err, berr)
+		}
+		return []string{"the page did not finish loading: " + err.Error()}, nil
 	}
 	var found []string
 	var here string
