@@ -1,4 +1,4 @@
-// Package config reads and validates feedpost.yaml (SPEC §1).
+// Package config reads and validates feedpost.yaml (docs/config.md).
 //
 // Load is the only entry point: it decodes the YAML strictly (an unknown key is
 // an error naming its line), applies defaults, resolves relative paths against
@@ -9,6 +9,8 @@ package config
 import (
 	"regexp"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/output/hexo"
 )
 
 // Config is a loaded, validated feedpost.yaml.
@@ -73,12 +75,23 @@ type Content struct {
 	IframeHosts []string
 }
 
-// Hexo is the `hexo:` block.
+// Hexo is the `hexo:` block, with the theme preset applied (hexo.go).
 type Hexo struct {
-	Dir          string // absolute; "" disables Hexo output
-	CoverKeys    []string
-	Comments     bool
-	EscapeBraces bool
+	Dir              string // absolute; "" disables Hexo output
+	CoverKeys        []string
+	Comments         bool
+	EscapeBraces     bool
+	Theme            string     // `theme` as written: auto (default) or a preset name
+	Preset           hexo.Theme // the preset in use; for auto, the blog's theme's (none when it has none)
+	Blog             *hexo.Blog // the Hexo blog found above Dir; nil when none
+	LinkKey          string     // front-matter key of the original article's link; "" writes LinkText's paragraph
+	LinkStyle        hexo.LinkStyle
+	AuthorKey        string // further key holding the author (Butterfly), from the preset
+	SiteKey          string // further key holding the article's site (Butterfly), from the preset
+	LinkText         string // text of the closing "阅读原文" paragraph; "" writes none
+	NameSource       bool   // the paragraph names the source (the theme shows no author)
+	FullwidthPercent bool   // % in titles written as ％ (the theme fails on %)
+	AuthorsFile      string // absolute path of the theme's authors data file feedpost keeps; "" for none
 }
 
 // Hugo is the `hugo:` block.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/output/hexo"
 )
 
 // cfgPath is where the test configs pretend to live; Parse never touches it.
@@ -26,6 +28,7 @@ func mustParse(t *testing.T, src string) *Config {
 
 func TestDefaults(t *testing.T) {
 	c := mustParse(t, "sources:\n  - url: feed.xml\n")
+	none, _ := hexo.Preset("none")
 	want := &Config{
 		Path: cfgPath,
 		Dir:  "/srv/news",
@@ -40,7 +43,7 @@ func TestDefaults(t *testing.T) {
 		Content: Content{IframeHosts: []string{"www.youtube.com", "www.youtube-nocookie.com",
 			"player.vimeo.com", "player.bilibili.com", "v.qq.com"}},
 		Hexo: Hexo{Dir: "/srv/news/hexo/source/_posts", CoverKeys: []string{"headimg", "thumbnail"},
-			EscapeBraces: true},
+			EscapeBraces: true, Theme: "auto", Preset: none, NameSource: true},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
 		Sources: []Source{{Key: "feed.xml", URL: "feed.xml", FetchURL: "/srv/news/feed.xml",
@@ -99,6 +102,7 @@ sources:
 
 func TestAllValues(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
+	none, _ := hexo.Preset("none")
 	src := `
 site:
   title: 新闻聚合
@@ -193,7 +197,8 @@ sources:
 		{"images.cache_size", c.Images.CacheSize, int64(1 << 30)},
 		{"content.iframe_hosts", c.Content.IframeHosts, []string{"www.youtube.com", "www.youtube-nocookie.com",
 			"player.vimeo.com", "player.bilibili.com", "v.qq.com", "example.com"}},
-		{"hexo", c.Hexo, Hexo{"/abs/posts", []string{"cover"}, true, false}},
+		{"hexo", c.Hexo, Hexo{Dir: "/abs/posts", CoverKeys: []string{"cover"}, Comments: true, EscapeBraces: false,
+			Theme: "auto", Preset: none, NameSource: true}},
 		{"hugo.dir", c.Hugo.Dir, "/srv/news/hugo/content/posts"},
 		{"defaults", c.Defaults, Defaults{5, 2 * time.Hour, 7 * 24 * time.Hour}},
 		{"dedupe", c.Dedupe, "title"},
@@ -680,9 +685,9 @@ func TestParseRelativePath(t *testing.T) {
 }
 
 func TestSample(t *testing.T) {
-	const path = "/work/shared/spec/sample/feedpost.yaml"
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("sample config absent")
+	path, err := filepath.Abs("../../testdata/sample/feedpost.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
 	c, err := Load(path)
 	if err != nil {

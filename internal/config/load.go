@@ -31,9 +31,9 @@ func DefaultUserAgent(version string) string {
 	return "feedpost/" + version + " (+https://github.com/feedpost/feedpost)"
 }
 
-// defaultIframeHosts is the built-in video-host allow-list (SPEC §3.3).
-// `content.iframe_hosts` adds to it; it never replaces it, because the SPEC
-// calls the list "extendable".
+// defaultIframeHosts is the built-in video-host allow-list
+// (docs/post-format.md, "Body", step 3). `content.iframe_hosts` adds to it;
+// it never replaces it: the list is documented as "extendable".
 var defaultIframeHosts = []string{
 	"www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com", "player.bilibili.com", "v.qq.com",
 }
@@ -491,6 +491,12 @@ func httpURL(s string) error {
 	if u.Host == "" {
 		return errors.New("the URL has no host")
 	}
+	// url.Parse takes any digits as a port; a dial would fail on every fetch.
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is out of range (1-65535)", port)
+		}
+	}
 	return nil
 }
 
@@ -636,7 +642,7 @@ func (p *parser) filter(n *yaml.Node, key string) Filter {
 	}
 }
 
-// defaults returns a Config holding every default (SPEC §1).
+// defaults returns a Config holding every default (docs/config.md).
 func defaults(dir string) *Config {
 	return &Config{
 		Dir: dir,
@@ -658,6 +664,7 @@ func defaults(dir string) *Config {
 		Hexo: Hexo{
 			Dir:       filepath.Join(dir, "hexo", "source", "_posts"),
 			CoverKeys: []string{"headimg", "thumbnail"}, EscapeBraces: true,
+			Theme: "auto", Preset: nonePreset(),
 		},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
@@ -737,8 +744,9 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	p.strDefault(fetch["user_agent"], "fetch.user_agent", &c.Fetch.UserAgent)
 	p.duration(fetch["lease"], "fetch.lease", true, &c.Fetch.Lease)
 
-	p.images(p.mapping(top["images"], "images", "proxy", "proxy_scope", "no_referrer", "default_cover",
-		"proxy_base", "referers", "allow_private", "cache_dir", "cache_size"), c)
+	images := p.mapping(top["images"], "images", "proxy", "proxy_scope", "no_referrer", "default_cover",
+		"proxy_base", "referers", "allow_private", "cache_dir", "cache_size")
+	p.images(images, c)
 
 	content := p.mapping(top["content"], "content", "iframe_hosts")
 	if hosts, nodes, ok := p.strList(content["iframe_hosts"], "content.iframe_hosts"); ok {
@@ -753,15 +761,7 @@ func (p *parser) config(doc *yaml.Node) *Config {
 		}
 	}
 
-	hexo := p.mapping(top["hexo"], "hexo", "dir", "cover_keys", "comments", "escape_braces")
-	p.dirPath(hexo["dir"], "hexo.dir", &c.Hexo.Dir)
-	if deref(hexo["cover_keys"]) != nil && deref(hexo["cover_keys"]).Kind == yaml.SequenceNode && len(deref(hexo["cover_keys"]).Content) == 0 {
-		c.Hexo.CoverKeys = []string{} // explicit []: no cover in the front matter
-	} else if keys, _, ok := p.strList(hexo["cover_keys"], "hexo.cover_keys"); ok {
-		c.Hexo.CoverKeys = keys
-	}
-	p.boolean(hexo["comments"], "hexo.comments", &c.Hexo.Comments)
-	p.boolean(hexo["escape_braces"], "hexo.escape_braces", &c.Hexo.EscapeBraces)
+	p.hexo(top["hexo"], c)
 
 	hugo := p.mapping(top["hugo"], "hugo", "dir")
 	p.dirPath(hugo["dir"], "hugo.dir", &c.Hugo.Dir)
@@ -778,6 +778,8 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	p.integer(keep["per_source"], "keep.per_source", 0, &c.Keep.PerSource)
 
 	p.sources(top["sources"], c)
+	p.checkPaths(c, map[string]*yaml.Node{"store": top["store"], "site.dir": site["dir"],
+		"hugo.dir": hugo["dir"], "images.proxy": images["proxy"]})
 	return c
 }
 

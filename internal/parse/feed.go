@@ -9,6 +9,9 @@ type Feed struct {
 	Title string        // HTML, like Item.Title
 	Link  string        // the site link (absolute when the feed gives one)
 	TTL   time.Duration // RSS <ttl> or sy:updatePeriod/sy:updateFrequency; 0 when absent
+	// Icon is the feed's image (RSS <image><url>, Atom icon/logo, JSON Feed
+	// icon/favicon), absolute; "" when none. Theme author entries show it.
+	Icon  string
 	Items []Item
 	// Repaired is true when invalid UTF-8 (or bytes the declared charset
 	// cannot decode) was replaced by U+FFFD, or characters illegal in XML
@@ -32,8 +35,8 @@ type Item struct {
 	Base      string
 	Published time.Time
 	Updated   time.Time
-	// Images are the feed's own image candidates for the cover, in SPEC §3
-	// order: media:thumbnail, media:content of an image type, image
+	// Images are the feed's own image candidates for the cover, in the order
+	// of docs/post-format.md ("Cover"): media:thumbnail, media:content of an image type, image
 	// enclosures, JSON Feed image, banner_image.
 	Images     []string
 	Categories []string

@@ -67,12 +67,12 @@ func TestBackoffAfterConsecutiveFailures(t *testing.T) {
 	if r.Status != StatusSkipped || sum.Failed() {
 		t.Fatalf("backed-off source: %+v (failed %v)", r, sum.Failed())
 	}
-	want := "backed off after 3 consecutive failures; next try after " + st.NextFetch.In(e.cfg.Site.Location).Format(time.RFC3339)
-	if r.Error != want {
-		t.Errorf("error %q, want %q", r.Error, want)
+	want := "backed off after 3 consecutive failures (the last: " + st.LastError + ")"
+	if r.Error != want || !r.BackedOffUntil.Equal(st.NextFetch) {
+		t.Errorf("error %q until %v, want %q until %v", r.Error, r.BackedOffUntil, want, st.NextFetch)
 	}
-	if !strings.Contains(r.Error, "+08:00") {
-		t.Errorf("next try not shown in site.timezone: %q", r.Error)
+	if _, off := r.BackedOffUntil.Zone(); off != 8*3600 {
+		t.Errorf("next try not in site.timezone: %v", r.BackedOffUntil)
 	}
 	if count() != before {
 		t.Fatalf("a backed-off source was fetched")

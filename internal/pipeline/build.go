@@ -101,6 +101,7 @@ func (r *Runner) BuildOutputs(ctx context.Context, opt BuildOptions) (BuildResul
 	if err != nil {
 		return res, err
 	}
+	res.Note = joinNote(res.Note, r.writeAuthors(ctx))
 	pruned, err := r.Prune(ctx, false)
 	res.Pruned = len(pruned)
 	if err != nil {

@@ -47,16 +47,19 @@ const (
 
 // SourceResult is one line of the run summary.
 type SourceResult struct {
-	Name       string        `json:"name"`
-	URL        string        `json:"url"`
-	Status     string        `json:"status"`
-	New        int           `json:"new"`
-	Updated    int           `json:"updated"`
-	Unchanged  int           `json:"unchanged"`
-	Duplicates int           `json:"duplicates"`
-	Error      string        `json:"error"`
-	Note       string        `json:"note,omitempty"` // e.g. repaired encoding, fulltext fallbacks
-	Duration   time.Duration `json:"-"`
+	Name       string `json:"name"`
+	URL        string `json:"url"`
+	Status     string `json:"status"`
+	New        int    `json:"new"`
+	Updated    int    `json:"updated"`
+	Unchanged  int    `json:"unchanged"`
+	Duplicates int    `json:"duplicates"`
+	Error      string `json:"error"`
+	Note       string `json:"note,omitempty"` // e.g. repaired encoding, fulltext fallbacks
+	// BackedOffUntil is, for a source skipped after repeated failures, when
+	// it is fetched again (`run --force` fetches it now).
+	BackedOffUntil time.Time     `json:"backed_off_until,omitzero"`
+	Duration       time.Duration `json:"-"`
 }
 
 // Summary is the result of a cycle or a build.
@@ -146,7 +149,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 			UserAgent: cfg.Fetch.UserAgent,
 			PerHost:   cfg.Fetch.PerHost,
 		}
-		if st.Shared() && cfg.Fetch.PerHost > 0 {
+		if st != nil && st.Shared() && cfg.Fetch.PerHost > 0 {
 			// fetch.per_host holds across every process of the store.
 			fo.AcquireHost = r.acquireHostSlot
 		}
@@ -162,8 +165,8 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		NoReferrer:  cfg.Images.NoReferrer,
 		IframeHosts: cfg.Content.IframeHosts,
 	}
-	r.hexo = hexo.Options{Dir: cfg.Hexo.Dir, CoverKeys: cfg.Hexo.CoverKeys, Comments: cfg.Hexo.Comments, EscapeBraces: cfg.Hexo.EscapeBraces}
-	r.hugo = hugo.Options{Dir: cfg.Hugo.Dir, EscapeBraces: true} // Hugo fails a whole build on {{< in a body
+	r.hexo = hexoOptions(cfg.Hexo)
+	r.hugo = hugo.NewOptions(cfg.Hugo.Dir) // braces escaped: Hugo fails a whole build on {{< in a body
 	r.render = newRenderSettings(cfg, proxy)
 	return r
 }
@@ -194,6 +197,12 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	began, err := r.st.Clock(ctx) // commits after this are this run's, or another's during it
+	if err != nil {
+		return nil, err
+	}
+	// Items an earlier run stored but could not write (a full disk, a
+	// folder in the way): this run's build writes them, and says so.
+	leftover, err := r.st.HasPending(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +271,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if ctx.Err() == nil {
 		b, err := r.BuildOutputs(ctx, BuildOptions{})
 		sum.PostsWritten, sum.PagesWritten, sum.Pruned, sum.Note = b.PostsWritten, b.PagesWritten, b.Pruned, b.Note
+		if leftover && b.PostsWritten > 0 {
+			sum.Note = joinNote(sum.Note, "wrote the post files an earlier run left unwritten")
+		}
 		if err != nil {
 			return sum, err
 		}
@@ -437,6 +449,7 @@ func (r *Runner) fetchSource(ctx context.Context, src *config.Source, res *Sourc
 	next.ETag, next.LastModified = resp.ETag, resp.LastModified
 	next.FeedTitle, next.FeedLink = feed.Title, feed.Link
 	setTTL(&next, feed.TTL)
+	setFeedIcon(&next, feed.Icon)
 	next.NextFetch = schedule.Next(next.LastFetch, src.Interval, feed.TTL, resp.MaxAge, 0, src.Key)
 	if len(feed.Items) == 0 { // else it would read as a plain "unchanged"
 		res.Note = joinNote(res.Note, "the feed has no items")
@@ -628,6 +641,8 @@ func (r *Runner) prepare(ctx context.Context, src *config.Source, feedTitle stri
 		firstSeen := now
 		if exists && !prev.FirstSeen.IsZero() {
 			firstSeen = prev.FirstSeen
+		} else if t, ok := r.writtenDate(id, it); ok {
+			firstSeen = t // the store was lost, the post was not
 		}
 		changed = append(changed, store.Item{
 			ID: id, SourceKey: src.Key, GUID: it.GUID, Link: it.Link, Title: it.Title,

@@ -95,7 +95,12 @@ func newEnv(t *testing.T, sources string) *env {
 // and opens its store.
 func newEnvYAML(t *testing.T, yml string) *env {
 	t.Helper()
-	dir := t.TempDir()
+	return newEnvIn(t, t.TempDir(), yml)
+}
+
+// newEnvIn is newEnvYAML in the project folder dir.
+func newEnvIn(t *testing.T, dir, yml string) *env {
+	t.Helper()
 	path := filepath.Join(dir, "feedpost.yaml")
 	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
