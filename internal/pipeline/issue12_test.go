@@ -286,3 +286,36 @@ func readFiles(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// Item 7, the authors data file a theme preset keeps (Volantis'
+// source/_data/author.yml): its names are the posts' author labels, inert.
+func TestIssue12AuthorsFileNames(t *testing.T) {
+	feed := `<?xml version="1.0"?><rss version="2.0"><channel><title>&lt;img src=x onerror=alert(1)&gt;Tom's "Blog"</title>` +
+		`<link>https://news.example.com/</link>` + item("a", "一", "<p>一</p>", "Tue, 17 Aug 2021 06:56:06 GMT") + `</channel></rss>`
+	fs := newFeedServer(t, feed)
+	dir := t.TempDir()
+	for name, data := range map[string]string{"blog/_config.yml": "title: 博客\ntheme: volantis\n", "blog/source/_data/author.yml": ""} {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(data), 0o644)
+	}
+	e := newEnvIn(t, dir, "site: {dir: ''}\nhexo: {dir: blog/source/_posts}\nsources:\n  - url: "+fs.URL+"\n    name: one\n")
+	e.run()
+	authors, err := os.ReadFile(filepath.Join(dir, "blog/source/_data/author.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readFiles(t, filepath.Join(dir, "blog/source/_posts"))
+	if len(files) != 1 {
+		t.Fatalf("%d posts", len(files))
+	}
+	for _, p := range files {
+		author := fmt.Sprint(frontMatter(t, p)["author"])
+		if author != "Tom’s “Blog”" || !strings.Contains(string(authors), "name: '"+author+"'") {
+			t.Errorf("post author %q, authors file:\n%s", author, authors)
+		}
+	}
+	if strings.ContainsAny(string(authors), `<>"`) {
+		t.Errorf("authors file holds markup:\n%s", authors)
+	}
+}
