@@ -145,7 +145,9 @@ type Source struct {
 	Interval     time.Duration
 	MaxAge       time.Duration
 	Enabled      bool
-	Line         int // line of the source in the config file, for messages
+	Line         int            // line of the source in the config file, for messages
+	Timezone     string         // `timezone`, else site.timezone: the zone of the feed's dates that carry none
+	Location     *time.Location // loaded from Timezone
 }
 
 // IsRoute reports whether the source is an RSSHub route.

@@ -46,7 +46,7 @@ func TestCorpus(t *testing.T) {
 		total[group]++
 
 		// The header comment of UTF-16/32 files is in that encoding.
-		text, _ := toUTF8(data, "")
+		text, _ := toUTF8(data, "", detectCharset)
 		contentType := ""
 		if m := corpusHeader.FindSubmatch(text); m != nil {
 			contentType = string(m[1])
@@ -103,7 +103,7 @@ func parseWithDeadline(t *testing.T, name string, data []byte, contentType strin
 	}
 	done := make(chan result, 1)
 	go func() {
-		f, err := Parse(data, contentType, "http://example.com/feed")
+		f, err := Parse(data, contentType, "http://example.com/feed", Options{})
 		done <- result{f, err}
 	}()
 	select {
@@ -148,12 +148,12 @@ func TestCorpusEncodings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := Parse(data, tt.contentType, "")
+			f, err := Parse(data, tt.contentType, "", Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f.Repaired {
-				t.Error("Repaired = true")
+			if len(f.Notes) > 0 {
+				t.Errorf("notes %q", f.Notes)
 			}
 			if got := tt.got(f); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)

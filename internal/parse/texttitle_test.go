@@ -30,7 +30,7 @@ func TestPlainTextTitles(t *testing.T) {
 	atom := `<feed xmlns="http://www.w3.org/2005/Atom"><title>A &amp;amp; B</title>
 <entry><id>1</id><title>x &lt;tag&gt; &amp;amp;</title></entry>
 <entry><id>2</id><title type="html">&lt;b&gt;y&lt;/b&gt; &amp;amp;</title></entry></feed>`
-	f, err := Parse([]byte(atom), "", "https://example.com/")
+	f, err := Parse([]byte(atom), "", "https://example.com/", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestPlainTextTitles(t *testing.T) {
 		t.Errorf("Atom titles %q, %q, %q", f.Title, f.Items[0].Title, f.Items[1].Title)
 	}
 	json := `{"version":"https://jsonfeed.org/version/1.1","title":"J <&>","items":[{"id":"1","title":"a <b> &amp;"}]}`
-	f, err = Parse([]byte(json), "", "https://example.com/")
+	f, err = Parse([]byte(json), "", "https://example.com/", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

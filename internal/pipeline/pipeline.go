@@ -439,12 +439,12 @@ func (r *Runner) fetchSource(ctx context.Context, src *config.Source, res *Sourc
 		next.NextFetch = schedule.Next(next.LastFetch, src.Interval, storedTTL(next), resp.MaxAge, 0, src.Key)
 		return r.commitState(ctx, next)
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL, parse.Options{Location: src.Location})
 	if err != nil {
 		return r.fail(ctx, src, state, err)
 	}
-	if feed.Repaired {
-		res.Note = "invalid UTF-8 or control characters repaired"
+	for _, n := range feed.Notes { // repaired charset, recovered XML, coerced JSON fields
+		res.Note = joinNote(res.Note, n)
 	}
 	next.ETag, next.LastModified = resp.ETag, resp.LastModified
 	next.FeedTitle, next.FeedLink = feed.Title, feed.Link
