@@ -80,7 +80,9 @@ type parser struct {
 	// itemTags is the number of item (entry) start tags in the last XML
 	// document parsed, as the scan in cdata.go counted them.
 	itemTags int
-	notes    []string
+	// atomTitles are the title types the last Atom scan saw (texttitle.go).
+	atomTitles *titleTypes
+	notes      []string
 }
 
 func (p *parser) note(s string) { p.notes = append(p.notes, s) }
@@ -135,7 +137,7 @@ func (p *parser) parse(data []byte, contentType, feedURL string) (feed *Feed, er
 				return nil, err
 			}
 			feed := p.fromAtom(f, feedURL)
-			atomTitlesToHTML(feed, doc)
+			atomTitlesToHTML(feed, p.atomTitles)
 			return feed, nil
 		})
 	case gofeed.FeedTypeJSON:

@@ -9,8 +9,9 @@ import (
 // titles and Atom titles of type "text" (Atom's default) are plain text: read
 // as HTML, a literal `<tag>` in them vanished and `&amp;` was decoded twice.
 // gofeed returns both kinds as one string and drops Atom's type attribute,
-// so the plain ones are escaped here (& < >: all a text node needs), which
-// makes every title HTML whose text is exactly what the feed meant.
+// so the scan that lifts CDATA (cdata.go) notes each title's type, and the
+// plain ones are escaped here (& < >: all a text node needs), which makes
+// every title HTML whose text is exactly what the feed meant.
 
 var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
@@ -23,118 +24,85 @@ func jsonTitlesToHTML(f *Feed) {
 	}
 }
 
-// atomTitlesToHTML escapes the feed title and the entry titles of an Atom
-// document that are plain text, as data (the document gofeed parsed) says.
-// When data's entries cannot be matched to f's one to one, the titles are
-// left as they are (read as HTML, as before).
-func atomTitlesToHTML(f *Feed, data []byte) {
-	feedText, entries := atomTitleTypes(data)
-	if feedText {
-		f.Title = textEscaper.Replace(f.Title)
+// titleTypes records, during the scan of an Atom document, whether the
+// feed's <title> and that of each <entry> (in document order) is HTML. Only
+// a title that is a direct child of the root <feed>, or of an <entry> that is
+// a direct child of it, counts: an entry's <source> has a title of its own.
+type titleTypes struct {
+	stack    []uint8 // open elements: feedEl, entryEl or otherEl
+	feedHTML bool
+	entries  []bool // true: HTML
+}
+
+const (
+	otherEl uint8 = iota
+	feedEl
+	entryEl
+)
+
+// open notes a start tag: its local name and its text (name and
+// attributes, a trailing '/' when self-closing).
+func (tt *titleTypes) open(name, tag []byte) {
+	parent := otherEl
+	if len(tt.stack) > 0 {
+		parent = tt.stack[len(tt.stack)-1]
 	}
-	if len(entries) != len(f.Items) {
+	el := otherEl
+	switch string(name) {
+	case "feed":
+		if len(tt.stack) == 0 {
+			el = feedEl
+		}
+	case "entry":
+		if parent == feedEl {
+			el = entryEl
+			tt.entries = append(tt.entries, false)
+		}
+	case "title":
+		switch parent {
+		case feedEl:
+			tt.feedHTML = isHTMLType(tag)
+		case entryEl:
+			tt.entries[len(tt.entries)-1] = isHTMLType(tag)
+		}
+	}
+	if tag[len(tag)-1] != '/' {
+		tt.stack = append(tt.stack, el)
+	}
+}
+
+// close notes an end tag.
+func (tt *titleTypes) close() {
+	if len(tt.stack) > 0 {
+		tt.stack = tt.stack[:len(tt.stack)-1]
+	}
+}
+
+// atomTitlesToHTML escapes the feed title and the entry titles that tt says
+// are plain text. When tt's entries cannot be matched to f's items one to
+// one, the entry titles are left as they are (read as HTML, as before).
+func atomTitlesToHTML(f *Feed, tt *titleTypes) {
+	if tt == nil {
 		return
 	}
-	for i, text := range entries {
-		if text {
+	if !tt.feedHTML {
+		f.Title = textEscaper.Replace(f.Title)
+	}
+	if len(tt.entries) != len(f.Items) {
+		return
+	}
+	for i, html := range tt.entries {
+		if !html {
 			f.Items[i].Title = textEscaper.Replace(f.Items[i].Title)
 		}
 	}
 }
 
-// atomTitleTypes reports whether the <title> of the feed, and that of each
-// <entry> in document order, is plain text. It is a scan of the tags (no
-// second XML parse): CDATA and comments are skipped, and only a title that is
-// a direct child of <feed> or of an <entry> that is a direct child of <feed>
-// counts (an entry's <source> has a title of its own).
-func atomTitleTypes(data []byte) (feedText bool, entries []bool) {
-	const (
-		other = iota
-		feedEl
-		entryEl
-	)
-	feedText = true
-	var stack []uint8 // open elements: feedEl, entryEl or other
-	top := func() uint8 {
-		if len(stack) == 0 {
-			return other
-		}
-		return stack[len(stack)-1]
-	}
-	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '<')
-		if j < 0 {
-			break
-		}
-		start := i + j
-		rest := data[start:]
-		switch {
-		case bytes.HasPrefix(rest, commentOn):
-			end := indexFrom(data, start+len(commentOn), commentOff)
-			if end < 0 {
-				return feedText, entries
-			}
-			i = end + len(commentOff)
-		case bytes.HasPrefix(rest, cdataOpen):
-			end := indexFrom(data, start+len(cdataOpen), cdataClose)
-			if end < 0 {
-				return feedText, entries
-			}
-			i = end + len(cdataClose)
-		case len(rest) > 1 && rest[1] == '/':
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
-			}
-			i = start + 2
-		case len(rest) > 1 && isNameStart(rest[1]):
-			end := tagEnd(data, start+1)
-			if end < 0 {
-				return feedText, entries
-			}
-			tag := data[start+1 : end]
-			name := tag
-			if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
-				name = tag[:k]
-			}
-			if k := bytes.LastIndexByte(name, ':'); k >= 0 {
-				name = name[k+1:]
-			}
-			el := uint8(other)
-			switch string(name) {
-			case "feed":
-				if len(stack) == 0 {
-					el = feedEl
-				}
-			case "entry":
-				if top() == feedEl && len(stack) == 1 {
-					el = entryEl
-					entries = append(entries, true)
-				}
-			case "title":
-				switch top() {
-				case feedEl:
-					feedText = isTextType(tag)
-				case entryEl:
-					entries[len(entries)-1] = isTextType(tag)
-				}
-			}
-			if tag[len(tag)-1] != '/' {
-				stack = append(stack, el)
-			}
-			i = end + 1
-		default: // <?pi, <!DOCTYPE or a stray '<'
-			i = start + 1
-		}
-	}
-	return feedText, entries
-}
-
-// isTextType reads the type (and Atom 0.3 mode) attribute of a title's start
-// tag: text unless it names HTML or XHTML (RFC 4287 §3.1.1; Atom 0.3's
-// default is text/plain).
-func isTextType(tag []byte) bool {
-	t := strings.ToLower(strings.TrimSpace(attrValue(tag, "type")))
-	return !strings.Contains(t, "html")
+// isHTMLType reads the type attribute of a title's start tag: HTML when it
+// names HTML or XHTML, text otherwise (RFC 4287 §3.1.1: "text" is the
+// default; Atom 0.3's is text/plain, its HTML is type="text/html").
+func isHTMLType(tag []byte) bool {
+	return strings.Contains(strings.ToLower(attrValue(tag, "type")), "html")
 }
 
 // attrValue returns the value of attribute name in the raw start tag tag

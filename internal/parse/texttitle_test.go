@@ -15,12 +15,15 @@ func TestAtomTitleTypes(t *testing.T) {
 <a:entry><a:title type="text/html" mode="escaped">Atom 0.3 HTML</a:title></a:entry>
 <a:entry/>
 </a:feed>`
-	feedText, entries := atomTitleTypes([]byte(doc))
-	if feedText {
+	l := lifter{titles: &titleTypes{}}
+	if _, err := l.lift([]byte(doc), false, -1); err != nil {
+		t.Fatal(err)
+	}
+	if !l.titles.feedHTML {
 		t.Errorf("feed title type=html read as text")
 	}
-	if want := []bool{true, false, true, false, true}; !slices.Equal(entries, want) {
-		t.Errorf("entries %v, want %v", entries, want)
+	if want := []bool{false, true, false, true, false}; !slices.Equal(l.titles.entries, want) {
+		t.Errorf("entries (HTML?) %v, want %v", l.titles.entries, want)
 	}
 }
 
