@@ -62,7 +62,7 @@ func parseBase(base string) *url.URL {
 }
 
 // attrID names an attribute the cleaner knows about. Attributes without an
-// id (on*, style, class, id, …) are never collected and so never written.
+// id (on*, style, …) are never collected and so never written.
 type attrID uint8
 
 const (
@@ -101,6 +101,11 @@ const (
 	aPlaysinline
 	aAllowfullscreen
 	aOpen
+	aClass
+	aID
+	aName
+	aAllow
+	aReferrerpolicy
 	// Lazy-loading sources: read, never written.
 	aDataSrc
 	aDataOriginal
@@ -120,7 +125,8 @@ var attrNames = [nAttr]string{
 	aMedia: "media", aKind: "kind", aLabel: "label", aSrclang: "srclang",
 	aDefault: "default", aControls: "controls", aLoop: "loop", aMuted: "muted",
 	aPreload: "preload", aPlaysinline: "playsinline", aAllowfullscreen: "allowfullscreen",
-	aOpen: "open", aDataSrc: "data-src", aDataOriginal: "data-original",
+	aOpen: "open", aClass: "class", aID: "id", aName: "name", aAllow: "allow",
+	aReferrerpolicy: "referrerpolicy", aDataSrc: "data-src", aDataOriginal: "data-original",
 	aDataLazySrc: "data-lazy-src", aDataActualsrc: "data-actualsrc", aDataURL: "data-url",
 	aDataSrcset: "data-srcset",
 }
@@ -142,22 +148,23 @@ var attrByName = func() map[string]attrID {
 	return m
 }()
 
-// globalAttrs are allowed on every allowed element.
-var globalAttrs = []attrID{aTitle, aLang, aDir}
+// globalAttrs are allowed on every allowed element. class and id are
+// filtered (see fixAttrs).
+var globalAttrs = []attrID{aID, aClass, aTitle, aLang, aDir}
 
 // allowedTags maps each allowed element to its allowed attributes, in the
 // order they are written. The list follows Miniflux's sanitizer, widened to
 // the structural elements news pages use.
 var allowedTags = func() map[atom.Atom][]attrID {
 	m := map[atom.Atom][]attrID{
-		atom.A:          {aHref},
+		atom.A:          {aHref, aName},
 		atom.Img:        {aSrc, aSrcset, aSizes, aAlt, aWidth, aHeight, aDataSize},
 		atom.Picture:    nil,
 		atom.Source:     {aSrc, aSrcset, aSizes, aType, aMedia},
 		atom.Video:      {aSrc, aPoster, aWidth, aHeight, aControls, aLoop, aMuted, aPreload, aPlaysinline},
 		atom.Audio:      {aSrc, aControls, aLoop, aMuted, aPreload},
 		atom.Track:      {aSrc, aKind, aLabel, aSrclang, aDefault},
-		atom.Iframe:     {aSrc, aWidth, aHeight, aAllowfullscreen},
+		atom.Iframe:     {aSrc, aWidth, aHeight, aAllow, aAllowfullscreen, aReferrerpolicy},
 		atom.Blockquote: {aCite},
 		atom.Q:          {aCite},
 		atom.Del:        {aCite, aDatetime},
@@ -305,6 +312,8 @@ type cleaner struct {
 	rm    remover
 	first string
 	a     attrs
+	// baseNoFrag is base without its fragment, made on first use (baseDoc).
+	baseNoFrag string
 	// pre counts the open <pre> elements; blankLine says the output line
 	// being written holds only spaces and tabs so far (see text).
 	pre       int
@@ -414,6 +423,9 @@ func (c *cleaner) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 			c.a.put(id, string(v))
 		}
 	}
+	if c.a.set&fixMask != 0 {
+		c.fixAttrs()
+	}
 
 	var extra string
 	switch a {
@@ -426,8 +438,7 @@ func (c *cleaner) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 			extra = ` referrerpolicy="no-referrer"` + extra
 		}
 	case atom.A:
-		c.urlAttr(aHref, linkURL)
-		if c.a.has(aHref) {
+		if c.href() {
 			extra = ` rel="noopener noreferrer"`
 		}
 	case atom.Iframe:
@@ -635,6 +646,7 @@ func (c *cleaner) iframe() bool {
 	for _, h := range c.opt.IframeHosts {
 		if host != "" && strings.ToLower(h) == host {
 			c.a.val[aSrc] = src
+			c.iframeAttrs()
 			return true
 		}
 	}

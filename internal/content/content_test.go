@@ -50,11 +50,12 @@ func TestCleanSanitise(t *testing.T) {
 		{"iframe http refused", `<iframe src="http://www.youtube.com/embed/x"></iframe>ok`, `ok`},
 		{"iframe userinfo trick", `<iframe src="https://www.youtube.com@evil.example/x"></iframe>ok`, `ok`},
 		{"iframe subdomain not allowed", `<iframe src="https://evil.www.youtube.com/x"></iframe>ok`, `ok`},
-		{"style attribute", `<p style="color:red" class="c" id="i">x</p>`, `<p>x</p>`},
+		{"style attribute, unknown class, prefixed id", `<p style="color:red" class="c" id="i">x</p>`, `<p id="user-content-i">x</p>`},
 		{"unknown tag keeps children", `<font color="red"><center>x</center></font><custom-el>y</custom-el>`, `xy`},
 		{"comment and doctype", `<!DOCTYPE html><!-- c --><p>x</p>`, `<p>x</p>`},
 		{"table", `<table><tr><td colspan="2" rowspan="x" align="left">a</td></tr></table>`, `<table><tr><td colspan="2" rowspan="x">a</td></tr></table>`},
 		{"lists and code", `<ol start="3" reversed><li value="4">a</li></ol><pre><code class="go">x := 1</code></pre>`, `<ol start="3" reversed><li value="4">a</li></ol><pre><code>x := 1</code></pre>`},
+		{"language class kept", `<pre class="chroma"><code class="language-go hljs">x := 1</code></pre>`, `<pre><code class="language-go">x := 1</code></pre>`},
 		{"figure", `<figure><img src="http://a/b.jpg" alt="x"><figcaption>cap</figcaption></figure>`, `<figure><img src="http://a/b.jpg" alt="x" loading="lazy"><figcaption>cap</figcaption></figure>`},
 		{"video with sources", `<video src="/v.mp4" poster="/p.jpg" autoplay onplay="x"><source src="v.webm" type="video/webm"><track src="s.vtt" kind="subtitles">fallback</video>`,
 			`<video src="http://example.com/v.mp4" poster="http://example.com/p.jpg" controls><source src="http://example.com/dir/v.webm" type="video/webm"><track src="http://example.com/dir/s.vtt" kind="subtitles">fallback</video>`},
@@ -63,7 +64,7 @@ func TestCleanSanitise(t *testing.T) {
 		{"hidden text stays text", `<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>`, `<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>`},
 		{"plaintext content is escaped", `<plaintext><b>x`, `&lt;b&gt;x`},
 		{"duplicate attribute: first wins", `<a href="http://a/" href="javascript:x">x</a>`, `<a href="http://a/" rel="noopener noreferrer">x</a>`},
-		{"attribute quoting", `<img src="http://a/b.jpg" alt='say "hi" &amp; <b>'>`, `<img src="http://a/b.jpg" alt="say &#34;hi&#34; &amp; &lt;b&gt;" loading="lazy">`},
+		{"attribute quoting", `<img src="http://a/b.jpg" alt='say "hi" &amp; <b>'>`, `<img src="http://a/b.jpg" alt="say “hi” &amp; ＜b＞" loading="lazy">`},
 		{"self-closing non-void", `<div/><p>x</p>`, `<div></div><p>x</p>`},
 	}
 	for _, tt := range tests {
@@ -130,7 +131,7 @@ func TestCleanDangerousURLs(t *testing.T) {
 	if got != want || first != "" {
 		t.Errorf("got %q, %q\nwant %q, \"\"", got, first, want)
 	}
-	if got, _ := Clean(`<a href="tel:123">t</a><img src="data:image/png;base64,AA==">`, testBase, Options{}); got != `<a>t</a><img src="data:image/png;base64,AA==" loading="lazy">` {
+	if got, _ := Clean(`<a href="tel:123">t</a><img src="data:image/png;base64,AA==">`, testBase, Options{}); got != `<a href="tel:123" rel="noopener noreferrer">t</a><img src="data:image/png;base64,AA==" loading="lazy">` {
 		t.Errorf("tel: link or data:image img: got %q", got)
 	}
 }
@@ -257,7 +258,7 @@ func TestCleanProxyScope(t *testing.T) {
 func TestCleanReferrerAndLinks(t *testing.T) {
 	got, _ := Clean(`<img src="http://a/1.jpg" referrerpolicy="unsafe-url" loading="eager"><a href="http://a/" rel="opener" target="_self">x</a><a name="n">y</a><a href="vbscript:x">z</a>`,
 		testBase, Options{NoReferrer: true})
-	want := `<img src="http://a/1.jpg" referrerpolicy="no-referrer" loading="lazy"><a href="http://a/" rel="noopener noreferrer">x</a><a>y</a><a>z</a>`
+	want := `<img src="http://a/1.jpg" referrerpolicy="no-referrer" loading="lazy"><a href="http://a/" rel="noopener noreferrer">x</a><a name="user-content-n">y</a><a>z</a>`
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -401,11 +402,11 @@ func TestCleanSample(t *testing.T) {
 func TestTitle(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"建行湖北省分行：让党旗在抗疫和金融服务一线高高飘扬", "建行湖北省分行：让党旗在抗疫和金融服务一线高高飘扬"},
-		{"It's a title: yes # no", "It's a title: yes # no"},
+		{"It's a title: yes # no", "It’s a title: yes # no"},
 		{"@user [tag] *star*", "@user [tag] *star*"},
 		{"line one\nline two\r\n\tthree", "line one line two three"},
 		{"Tom &amp; Jerry", "Tom & Jerry"},
-		{"&amp;amp; and &amp;lt;b&amp;gt;", "&amp; and &lt;b&gt;"},
+		{"&amp;amp; and &amp;lt;b&amp;gt;", "＆amp; and ＆lt;b＆gt;"},
 		{"a&nbsp;&nbsp;b", "a b"},
 		{"a\u00a0\u00a0b\u3000c", "a b c"},
 		{"  <b>Bold</b> <i>news</i>  ", "Bold news"},
@@ -413,8 +414,9 @@ func TestTitle(t *testing.T) {
 		{"x<script>alert(1)</script>y", "xy"},
 		{"{{ braces }} {% x %}", "{{ braces }} {% x %}"},
 		{"ctrl\x01\x7fchars", "ctrlchars"},
-		{"&#39;quoted&#39; &quot;double&quot;", `'quoted' "double"`},
-		{"AT&T 1 < 2", "AT&T 1 < 2"},
+		{"&#39;quoted&#39; &quot;double&quot;", "‘quoted’ “double”"},
+		{"AT&T 1 < 2", "AT&T 1 ＜ 2"},
+		{"bom\ufeff in\u0085title\u2028x", "bom in title x"},
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -434,7 +436,7 @@ func TestTitleFromText(t *testing.T) {
 		{"<p>" + long + "</p>", 60, long[:60*3]},
 		{"<p>短</p><p>文</p>", 60, "短 文"},
 		{"<p>abc def</p>", 4, "abc"},
-		{"<p>&lt;tag&gt; &amp;</p>", 60, "<tag> &"},
+		{"<p>&lt;tag&gt; &amp;</p>", 60, "＜tag＞ &"},
 		{"<p>x</p>", 0, ""},
 	}
 	for _, tt := range tests {
@@ -552,6 +554,10 @@ func FuzzClean(f *testing.F) {
 		`<noscript><p title="</noscript><img src=x onerror=alert(1)>">`,
 		`<table><td><p>x<pre>\n\n</pre>`, `<form><input onfocus=alert(1) autofocus>`,
 		`<video poster=javascript:alert(1)>`, `<<script>script>alert(1)<</script>/script>`,
+		`<img src=a.jpg alt="<img src=x onerror=alert(1)>" title='" onmouseover="alert(1)" x="'>`,
+		`<p id=fn1 class="language-go footnote x"><a href="#fn1" name=top>1</a><a href="tel:+1-555">t</a></p>`,
+		`<a href="http://example.com/dir/page.html#sec">s</a>`,
+		`<iframe src="https://www.youtube.com/embed/x" allow="autoplay; camera *" referrerpolicy="strict-origin-when-cross-origin"></iframe>`,
 	} {
 		f.Add(s)
 	}
@@ -589,6 +595,26 @@ func checkSafe(t *testing.T, out string) {
 				k := strings.ToLower(a.Key)
 				if strings.HasPrefix(k, "on") || k == "style" || a.Namespace != "" {
 					t.Fatalf("attribute %s on <%s> in output %q", a.Key, n.Data, out)
+				}
+				switch k {
+				case "alt", "title":
+					// Inert even where a theme builds HTML from it (issue 12).
+					if strings.ContainsAny(a.Val, markup) {
+						t.Fatalf("%s=%q on <%s> holds a markup character in output %q", a.Key, a.Val, n.Data, out)
+					}
+				case "id", "name":
+					if !strings.HasPrefix(a.Val, IDPrefix) {
+						t.Fatalf("%s=%q on <%s> without the prefix in output %q", a.Key, a.Val, n.Data, out)
+					}
+				case "class":
+					for _, c := range strings.Fields(a.Val) {
+						if !allowedClasses[c] && !languageClass(c) {
+							t.Fatalf("class %q on <%s> in output %q", c, n.Data, out)
+						}
+					}
+				}
+				if k == "href" && strings.HasPrefix(a.Val, "#") && len(a.Val) > 1 && !strings.HasPrefix(a.Val[1:], IDPrefix) {
+					t.Fatalf("in-page href=%q without the id prefix in output %q", a.Val, out)
 				}
 				switch k {
 				case "href", "src", "poster", "cite", "srcset":

@@ -10,18 +10,18 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Title cleans a feed title for the front matter: tags stripped, entities
-// decoded once (`&amp;lt;` becomes the text `&lt;`), runs of white space —
-// NBSP and the ideographic space included — folded to one ASCII space,
-// control characters dropped (YAML cannot hold them in a quoted scalar), and
-// the ends trimmed. Braces are left alone.
+// Title cleans an item title (HTML: parse escapes plain-text titles) for the
+// front matter: it is the Label of raw — tags stripped, entities decoded
+// once, runs of white space (NBSP and the ideographic space included) folded
+// to one ASCII space, control characters and BOMs dropped, the ends trimmed,
+// markup characters replaced (see Inert). Braces are left alone.
 func Title(raw string) string {
-	return Text(raw)
+	return Label(raw)
 }
 
 // TitleFromText is the title of an item that has none: the first n
 // characters (runes) of its text, as docs/post-format.md ("Titles") says,
-// with no ellipsis.
+// with no ellipsis, made inert like a Title.
 func TitleFromText(htmlText string, n int) string {
 	if n <= 0 {
 		return ""
@@ -30,11 +30,11 @@ func TitleFromText(htmlText string, n int) string {
 	i := 0
 	for pos := range t {
 		if i == n {
-			return strings.TrimRight(t[:pos], " ")
+			return Inert(strings.TrimRight(t[:pos], " "))
 		}
 		i++
 	}
-	return t
+	return Inert(t)
 }
 
 // inlineTags do not separate words; every other tag except the removed ones
@@ -55,6 +55,22 @@ var inlineTags = map[atom.Atom]bool{
 // search and titles: the content of removed elements (script, style, …) is
 // skipped, entities are decoded once and white space is folded as in Title.
 func Text(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		// No markup and no entity: only white space and controls to fold,
+		// and most names and titles have neither (no tokenizer, no copy).
+		if folded(s) {
+			return s
+		}
+		var b strings.Builder
+		b.Grow(len(s))
+		appendFolded(&b, []byte(s), false)
+		return b.String()
+	}
+	return tokensText(s)
+}
+
+// tokensText is Text through the tokenizer.
+func tokensText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -86,8 +102,10 @@ func Text(s string) string {
 }
 
 // appendFolded appends text with white-space runs folded to one space
-// (written only between two words) and control characters dropped; it
-// returns whether a space is pending.
+// (written only between two words) and control characters dropped, BOMs and
+// the noncharacters U+FFFE/U+FFFF too (YAML cannot hold them raw, and a BOM
+// inside a title only ever comes from a badly joined string); it returns
+// whether a space is pending.
 func appendFolded(b *strings.Builder, s []byte, space bool) bool {
 	for len(s) > 0 {
 		r, n := utf8.DecodeRune(s)
@@ -95,7 +113,7 @@ func appendFolded(b *strings.Builder, s []byte, space bool) bool {
 		switch {
 		case unicode.IsSpace(r):
 			space = true
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), r == '\ufeff', r == '\ufffe', r == '\uffff':
 		default:
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
@@ -105,6 +123,32 @@ func appendFolded(b *strings.Builder, s []byte, space bool) bool {
 		}
 	}
 	return space
+}
+
+// folded reports whether appendFolded would leave s as it is: valid UTF-8
+// with single ASCII spaces between words and no character it drops.
+func folded(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prevSpace := false
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		case r == utf8.RuneError, unicode.IsSpace(r), unicode.IsControl(r), r == '\ufeff', r == '\ufffe', r == '\uffff':
+			return false
+		}
+		prevSpace = false
+	}
+	return true
 }
 
 // TextToHTML turns plain text into HTML: escaped, one <p> per paragraph

@@ -3,13 +3,14 @@ package content
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // urlKind says which schemes an attribute may carry.
 type urlKind uint8
 
 const (
-	linkURL  urlKind = iota // http, https, mailto
+	linkURL  urlKind = iota // http, https, mailto, tel
 	imageURL                // http, https, data:image/{png,gif,jpeg,webp}
 	mediaURL                // http, https
 )
@@ -42,6 +43,8 @@ func (c *cleaner) resolve(raw string, kind urlKind) (string, bool) {
 		return s, true
 	case "mailto":
 		return s, kind == linkURL
+	case "tel":
+		return s, kind == linkURL && validTel(s)
 	case "data":
 		return s, kind == imageURL && isDataImage(s)
 	}
@@ -237,4 +240,38 @@ func PrefixProxy(prefix string) func(string) string {
 		return nil
 	}
 	return func(u string) string { return prefix + u }
+}
+
+// SafeURL percent-encodes, in a URL written into front matter (the cover, the
+// item's link), the characters a theme printing it raw into an attribute
+// would read as markup — `"`, `'`, `<`, `>`, the backtick and white space —
+// and the controls, separators and BOM that YAML parsers read differently
+// (see output.Quote). A browser reads the result as the same URL: its URL
+// parser encodes these characters itself (but for `'` in a query).
+func SafeURL(u string) string {
+	if strings.IndexFunc(u, unsafeURLRune) < 0 {
+		return u
+	}
+	var b strings.Builder
+	for _, r := range u {
+		if !unsafeURLRune(r) {
+			b.WriteRune(r)
+			continue
+		}
+		var buf [utf8.UTFMax]byte
+		for _, c := range buf[:utf8.EncodeRune(buf[:], r)] {
+			b.WriteByte('%')
+			b.WriteByte("0123456789ABCDEF"[c>>4])
+			b.WriteByte("0123456789ABCDEF"[c&15])
+		}
+	}
+	return b.String()
+}
+
+func unsafeURLRune(r rune) bool {
+	switch r {
+	case '"', '\'', '<', '>', '`', ' ', '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff':
+		return true
+	}
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f)
 }

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/rsshub"
 )
 
@@ -152,6 +153,9 @@ type SourceSpec struct {
 //   - Name is the feed's title (else text), left out when it only repeats
 //     the URL or route, or when an earlier feed has the same name (names are
 //     source keys and must be unique).
+//   - Names and folder titles come from someone else's file: they are made
+//     inert labels (content.Label, content.Category), since themes print
+//     category names raw.
 //   - With categoryFromOutline, Category is the path of folder titles the
 //     feed sits in (outermost first); a feed at the top level, or any feed
 //     without categoryFromOutline, gets none (the feed title is used then).
@@ -166,7 +170,7 @@ func Sources(outlines []Outline, categoryFromOutline bool, instances []string) [
 		for _, o := range list {
 			if !o.IsFeed() {
 				sub := path
-				if l := o.Label(); l != "" {
+				if l := content.Category(o.Label()); l != "" {
 					sub = append(slices.Clip(path), l)
 				}
 				walk(o.Children, sub)
@@ -181,7 +185,7 @@ func Sources(outlines []Outline, categoryFromOutline bool, instances []string) [
 			id := s.URL + s.Route
 			if !seen[id] {
 				seen[id] = true
-				if l := o.Label(); l != "" && l != o.XMLURL && l != s.Route && !names[l] {
+				if l := content.Label(o.Label()); l != "" && l != o.XMLURL && l != s.Route && !names[l] {
 					s.Name = l
 					names[l] = true
 				}

@@ -247,3 +247,31 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSourcesHostileNames: folder and feed names come from someone else's
+// OPML file; folders become category names, which Hexo themes print raw
+// (issue 12, item 7). They come back inert and path-safe.
+func TestSourcesHostileNames(t *testing.T) {
+	doc := `<opml version="2.0"><body>
+<outline text="&lt;img src=x onerror=alert(1)&gt;新闻">
+  <outline text="..">
+    <outline text="index.html">
+      <outline type="rss" text="&quot;&gt;&lt;svg onload=alert(1)&gt;Feed" xmlUrl="https://example.com/feed.xml"/>
+    </outline>
+  </outline>
+</outline></body></opml>`
+	outlines, err := Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := Sources(outlines, true, nil)
+	if len(specs) != 1 {
+		t.Fatalf("specs: %+v", specs)
+	}
+	if want := []string{"新闻", "．．", "index．html"}; !reflect.DeepEqual(specs[0].Category, want) {
+		t.Errorf("category %q, want %q", specs[0].Category, want)
+	}
+	if specs[0].Name != "“＞" {
+		t.Errorf("name %q", specs[0].Name)
+	}
+}

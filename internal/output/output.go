@@ -21,12 +21,12 @@ func RemoveTemp(dir string) {
 	}
 }
 
-// Quote returns s as a single-quoted YAML scalar, or a double-quoted one when
-// s holds a line break or a control character (a single-quoted scalar would
-// fold the break). Either form reads back as exactly s in js-yaml (Hexo),
-// Hugo and go-yaml.
+// Quote returns s as a single-quoted YAML scalar, or a double-quoted one with
+// escapes when s holds a character that YAML parsers do not read alike raw
+// (see needsEscape); invalid UTF-8 is written as U+FFFD. Either form reads
+// back as exactly s in js-yaml (Hexo), Hugo and go-yaml.
 func Quote(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufeff' }) >= 0 {
+	if strings.IndexFunc(s, needsEscape) >= 0 || !utf8.ValidString(s) {
 		var b strings.Builder
 		b.WriteByte('"')
 		for _, r := range s {
@@ -42,7 +42,7 @@ func Quote(s string) string {
 			case '\r':
 				b.WriteString(`\r`)
 			default:
-				if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+				if needsEscape(r) {
 					fmt.Fprintf(&b, `\u%04x`, r)
 				} else {
 					b.WriteRune(r)
@@ -53,6 +53,18 @@ func Quote(s string) string {
 		return b.String()
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// needsEscape reports the characters Quote writes as \u escapes: C0 and C1
+// controls and DEL (YAML forbids them raw: Hugo failed a whole site on
+// "control characters are not allowed", js-yaml drops the post), NEL, the
+// line and paragraph separators (line breaks to YAML 1.1 parsers such as
+// go-yaml, not to js-yaml, so the two read a different string, and a break
+// followed by `---` is a document marker to Hugo), the BOM and the
+// noncharacters U+FFFE and U+FFFF.
+func needsEscape(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029' ||
+		r == '\ufeff' || r == '\ufffe' || r == '\uffff'
 }
 
 // Scalar returns s unquoted when YAML reads it back as the same plain string

@@ -68,6 +68,9 @@ type lifter struct {
 	// closes the item, the channel and the rest of the feed with it) can be
 	// noticed; see parser.parseXML.
 	items int
+	// titles, when set (Atom), records the type of the feed's and each
+	// entry's title as the scan goes (see texttitle.go).
+	titles *titleTypes
 }
 
 // maxDepth bounds element nesting. gofeed reads extension elements
@@ -119,6 +122,9 @@ scan:
 			i = end + len(cdataClose)
 		case len(rest) > 1 && rest[1] == '/':
 			depth = max(0, depth-1)
+			if l.titles != nil {
+				l.titles.close()
+			}
 			i = start + 2
 		case len(rest) > 1 && isNameStart(rest[1]):
 			if enabled && dates && bytes.HasPrefix(rest, dateOpen) {
@@ -144,8 +150,12 @@ scan:
 						Msg: fmt.Sprintf("elements nested more than %d levels deep", maxDepth)}
 				}
 			}
-			if isItemTag(data[start+1 : end]) {
+			name := localName(data[start+1 : end])
+			if string(name) == "item" || string(name) == "entry" {
 				l.items++
+			}
+			if l.titles != nil {
+				l.titles.open(name, data[start+1:end])
 			}
 			i = end + 1
 		default: // <!DOCTYPE, <?pi, or a stray '<'
@@ -158,9 +168,9 @@ scan:
 	return append(out, data[done:]...), nil
 }
 
-// isItemTag reports whether a start tag's text (name and attributes) is an
-// RSS item or an Atom entry, with or without a prefix.
-func isItemTag(tag []byte) bool {
+// localName is the element name of a start tag's text (name and
+// attributes), without its prefix: "entry" for `atom:entry xml:lang="zh"`.
+func localName(tag []byte) []byte {
 	name := tag
 	if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
 		name = tag[:k]
@@ -168,7 +178,7 @@ func isItemTag(tag []byte) bool {
 	if k := bytes.LastIndexByte(name, ':'); k >= 0 {
 		name = name[k+1:]
 	}
-	return string(name) == "item" || string(name) == "entry"
+	return name
 }
 
 // tagEnd returns the offset of the '>' closing the tag that data[from:] is
@@ -269,11 +279,13 @@ func (p *parser) parseRSS(data []byte) (*rss.Feed, error) {
 	return (&rss.Parser{}).Parse(bytes.NewReader(data))
 }
 
-// parseAtom is parseRSS for Atom.
+// parseAtom is parseRSS for Atom. It also keeps the types of the titles in
+// p.atomTitles.
 func (p *parser) parseAtom(data []byte) (*atom.Feed, error) {
-	var l lifter
+	l := lifter{titles: &titleTypes{}}
 	lifted, err := l.lift(data, false, p.liftMin)
 	p.itemTags = l.items
+	p.atomTitles = l.titles
 	if err != nil {
 		return nil, err
 	}

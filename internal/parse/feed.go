@@ -8,7 +8,7 @@ import "time"
 
 // Feed is the part of a parsed feed that feedpost uses.
 type Feed struct {
-	Title string
+	Title string        // HTML, like Item.Title
 	Link  string        // the site link (absolute when the feed gives one)
 	TTL   time.Duration // RSS <ttl> or sy:updatePeriod/sy:updateFrequency; 0 when absent
 	// Icon is the feed's image (RSS <image><url>, Atom icon/logo, JSON Feed
@@ -27,7 +27,7 @@ type Feed struct {
 type Item struct {
 	GUID    string
 	Link    string // absolute when it could be resolved; "" for non-http(s) schemes (javascript:...)
-	Title   string // raw: may hold HTML and entities; content.Title cleans it
+	Title   string // HTML (plain-text titles are escaped, see texttitle.go); content.Title cleans it
 	Content string // HTML: content:encoded / Atom content / content_html, else description / summary
 	IsText  bool   // Content is plain text (JSON content_text, Atom type="text"): escape and wrap in <p>
 	Summary string // description / summary when Content came from elsewhere

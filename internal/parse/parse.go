@@ -80,7 +80,9 @@ type parser struct {
 	// itemTags is the number of item (entry) start tags in the last XML
 	// document parsed, as the scan in cdata.go counted them.
 	itemTags int
-	notes    []string
+	// atomTitles are the title types the last Atom scan saw (texttitle.go).
+	atomTitles *titleTypes
+	notes      []string
 }
 
 func (p *parser) note(s string) { p.notes = append(p.notes, s) }
@@ -134,10 +136,15 @@ func (p *parser) parse(data []byte, contentType, feedURL string) (feed *Feed, er
 			if err != nil {
 				return nil, err
 			}
-			return p.fromAtom(f, feedURL), nil
+			feed := p.fromAtom(f, feedURL)
+			atomTitlesToHTML(feed, p.atomTitles)
+			return feed, nil
 		})
 	case gofeed.FeedTypeJSON:
 		feed, err = p.parseJSON(data, feedURL)
+		if err == nil {
+			jsonTitlesToHTML(feed)
+		}
 	default:
 		return nil, unknownFormat(data, raw, contentType)
 	}

@@ -13,7 +13,8 @@ import (
 // renderVersion changes when the rendering code changes what it makes of
 // the same item under the same settings: every stored rendering then has
 // a stale fingerprint and is rendered again by the builder.
-const renderVersion = 2
+// 3: issue 12 (inert labels, YAML escapes, kept class/id/anchors).
+const renderVersion = 3
 
 // renderSettings are the config values every rendering depends on. They
 // are spelt out field by field (not the option structs, whose output

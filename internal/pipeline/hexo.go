@@ -60,7 +60,9 @@ func (r *Runner) writeAuthors(ctx context.Context) string {
 		if !fetched || st.FeedTitle == "" && st.LastStatus == "" {
 			continue // no posts yet
 		}
-		name := firstNonEmpty(src.Author, st.FeedTitle, src.Key)
+		// The same label as the posts' author (Render), which is what the
+		// theme looks the card up by; inert, as themes print it raw.
+		name := firstNonEmpty(content.Label(src.Author), content.Label(st.FeedTitle), content.Label(src.Key))
 		avatar := st.Meta[metaFeedIcon]
 		if avatar == "" {
 			avatar = favicon(st.FeedLink)
@@ -68,7 +70,7 @@ func (r *Runner) writeAuthors(ctx context.Context) string {
 		if avatar != "" {
 			avatar = content.ProxyImage(avatar, r.copt)
 		}
-		authors = append(authors, hexo.Author{Key: name, Name: name, Avatar: avatar, URL: st.FeedLink})
+		authors = append(authors, hexo.Author{Key: name, Name: name, Avatar: content.SafeURL(avatar), URL: content.SafeURL(st.FeedLink)})
 	}
 	if _, err := hexo.UpdateAuthors(path, authors); err != nil {
 		return err.Error()

@@ -724,29 +724,31 @@ func (r *Runner) Render(it *store.Item) post.Post {
 		ID:        it.ID,
 		SourceKey: it.SourceKey,
 		Title:     content.Title(it.Title),
-		Link:      it.Link,
+		Link:      content.SafeURL(it.Link),
 		Body:      body,
 	}
 	if p.Title == "" {
 		p.Title = content.TitleFromText(raw, 60)
 	}
-	p.Author = it.FeedTitle
+	// Names become inert labels and categories path-safe here, wherever
+	// they came from (config, feed title, OPML, RSSHub): themes print them raw.
+	p.Author = content.Label(it.FeedTitle)
 	if src != nil {
 		if src.Author != "" {
-			p.Author = src.Author
+			p.Author = content.Label(src.Author)
 		}
-		p.Categories = r.categoriesOf(src)
+		p.Categories = content.CategoryPath(r.categoriesOf(src))
 	}
 	if len(p.Categories) == 0 {
-		p.Categories = []string{firstNonEmpty(it.FeedTitle, it.SourceKey)}
+		p.Categories = []string{firstNonEmpty(content.Category(it.FeedTitle), content.Category(it.SourceKey))}
 	}
 	if p.Author == "" {
-		p.Author = firstNonEmpty(it.FeedTitle, it.SourceKey)
+		p.Author = firstNonEmpty(content.Label(it.FeedTitle), content.Label(it.SourceKey))
 	}
 	// Readers know a source by its author or feed title, not by its key
 	// (often a URL).
 	p.SourceName = p.Author
-	p.Cover = content.ProxyImage(content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID), r.copt)
+	p.Cover = content.SafeURL(content.ProxyImage(content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID), r.copt))
 	loc := r.cfg.Site.Location
 	p.Date = it.SortDate().In(loc)
 	if !it.Updated.IsZero() {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/fetch"
 )
 
@@ -163,14 +164,20 @@ func Category(ctx context.Context, c *fetch.Client, instance, route, key, lang s
 			name = r.Zh.Name
 		}
 	}
-	site, name = strings.TrimSpace(site), strings.TrimSpace(name)
+	// The names come from the instance, which may be anyone's: themes print
+	// category names raw, so they are made inert and path-safe.
+	site, name = content.Category(site), content.Category(name)
 	if site == "" {
-		site = nsKey // RSSHub itself defaults a namespace's name to its key
+		site = content.Category(nsKey) // RSSHub itself defaults a namespace's name to its key
 	}
 	if name == "" || name == "Unknown" { // "Unknown": RSSHub's placeholder for routes without metadata
 		return nil, fmt.Errorf("category auto for route %s: route %s has no name: %w", route, pattern, ErrUnknownRoute)
 	}
-	return []string{SectionName(sectionID(ns, r), english), site, name}, nil
+	section := content.Category(SectionName(sectionID(ns, r), english))
+	if section == "" {
+		section = "other"
+	}
+	return []string{section, site, name}, nil
 }
 
 // sectionID picks the category id as RSSHub's docs build does

@@ -205,3 +205,25 @@ func TestMatchPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoryHostileNames: the names come from the instance, which may be
+// anyone's; they reach Hexo's list_categories, which prints them raw (issue
+// 12, item 7). They come back inert and path-safe.
+func TestCategoryHostileNames(t *testing.T) {
+	ns := `{"name":"<img src=x onerror=alert(1)>站点","categories":["<script>alert(1)</script>"],` +
+		`"routes":{"/r":{"path":"/r","name":"\" onmouseover=\"alert(1)\" ../路由"},"/s":{"path":"/s","categories":["x/../.."],"name":"index.html"}}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(ns))
+	}))
+	defer srv.Close()
+	for route, want := range map[string][]string{
+		"/evil/r": {"other", "站点", "“ onmouseover=”alert(1)” ..／路由"},
+		"/evil/s": {"x／..／..", "站点", "index．html"},
+	} {
+		got, err := Category(context.Background(), client(), srv.URL, route, "", "zh")
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Category(%s) = %q, %v; want %q", route, got, err, want)
+		}
+	}
+}

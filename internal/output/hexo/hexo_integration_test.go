@@ -24,6 +24,65 @@ import (
 // repoRoot is the checkout root, three folders above this package.
 var repoRoot = filepath.Join("..", "..", "..")
 
+// hexoSite is a copy of testdata/hexo-site (Hexo 8, the landscape theme and
+// the generators, pinned in its package.json) in a temporary folder, sharing
+// the installed node_modules.
+type hexoSite struct {
+	node   string // the node binary
+	dir    string // the site
+	posts  string // its source/_posts
+	public string // where hexo generate writes
+}
+
+// newHexoSite copies the test site, or skips the test when Node.js or the
+// site's node_modules is missing.
+func newHexoSite(t *testing.T) *hexoSite {
+	t.Helper()
+	siteSrc := filepath.Join(repoRoot, "testdata", "hexo-site")
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH; install Node.js 20.19+ and run `cd testdata/hexo-site && npm install` (or bash .ci/run)")
+	}
+	if _, err := os.Stat(filepath.Join(siteSrc, "node_modules", "hexo", "bin", "hexo")); err != nil {
+		t.Skip("testdata/hexo-site/node_modules is not installed; run `cd testdata/hexo-site && npm install` (or bash .ci/run)")
+	}
+	site := filepath.Join(t.TempDir(), "site")
+	copyTree(t, siteSrc, site, "node_modules", "public", "db.json", "source")
+	abs, err := filepath.Abs(filepath.Join(siteSrc, "node_modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(abs, filepath.Join(site, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	hs := &hexoSite{node: node, dir: site, posts: filepath.Join(site, "source", "_posts"), public: filepath.Join(site, "public")}
+	if err := os.MkdirAll(hs.posts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return hs
+}
+
+// generate runs `hexo generate` on a UTC clock, as CI does. Hexo exits 0
+// even when it drops a post with bad front matter, so any WARN, ERROR or
+// FATAL line in its log fails the test too.
+func (hs *hexoSite) generate(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	cmd := exec.CommandContext(t.Context(), hs.node, filepath.Join("node_modules", "hexo", "bin", "hexo"), "generate")
+	cmd.Dir = hs.dir
+	cmd.Env = append(os.Environ(), "TZ=UTC", "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	hexoLog := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), "")
+	t.Logf("hexo generate took %v", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("hexo generate: %v\n%s", err, hexoLog)
+	}
+	if bad := regexp.MustCompile(`(?m)^\s*(WARN|ERROR|FATAL)\b.*$`).FindAllString(hexoLog, -1); len(bad) > 0 {
+		quiet := regexp.MustCompile(`(?m)^INFO  Generated: .*\n`).ReplaceAllString(hexoLog, "")
+		t.Errorf("hexo complained:\n%s\nlog without the Generated lines:\n%s", strings.Join(bad, "\n"), quiet)
+	}
+}
+
 // TestHexoRendersExamplePosts proves that the posts feedpost writes really
 // render in Hexo 8 (testdata/hexo-site: hexo, hexo-renderer-marked,
 // hexo-renderer-ejs, the index/category/archive generators and the landscape
@@ -35,15 +94,7 @@ var repoRoot = filepath.Join("..", "..", "..")
 // without a word, so the test reads the log and the pages instead of
 // trusting the exit code.
 func TestHexoRendersExamplePosts(t *testing.T) {
-	siteSrc := filepath.Join(repoRoot, "testdata", "hexo-site")
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not on PATH; install Node.js 20.19+ and run `cd testdata/hexo-site && npm install` (or bash .ci/run)")
-	}
-	hexoBin := filepath.Join(siteSrc, "node_modules", "hexo", "bin", "hexo")
-	if _, err := os.Stat(hexoBin); err != nil {
-		t.Skip("testdata/hexo-site/node_modules is not installed; run `cd testdata/hexo-site && npm install` (or bash .ci/run)")
-	}
+	hs := newHexoSite(t)
 
 	work := t.TempDir()
 	examples := filepath.Join(work, "examples")
@@ -72,16 +123,7 @@ func TestHexoRendersExamplePosts(t *testing.T) {
 		t.Fatalf("the example wrote %d post files for %d posts", len(examplePosts), sum.PostsTotal)
 	}
 
-	site := filepath.Join(work, "site")
-	copyTree(t, siteSrc, site, "node_modules", "public", "db.json", "source")
-	abs, err := filepath.Abs(filepath.Join(siteSrc, "node_modules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(abs, filepath.Join(site, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	postsDir := filepath.Join(site, "source", "_posts")
+	postsDir := hs.posts
 	copyTree(t, cfg.Hexo.Dir, postsDir)
 	opt := hexo.Options{Dir: postsDir, CoverKeys: cfg.Hexo.CoverKeys, Comments: cfg.Hexo.Comments, EscapeBraces: true}
 	tricky := map[string]string{} // id → title
@@ -92,22 +134,9 @@ func TestHexoRendersExamplePosts(t *testing.T) {
 		tricky[p.ID] = p.Title
 	}
 
-	start := time.Now()
-	cmd := exec.CommandContext(t.Context(), node, filepath.Join("node_modules", "hexo", "bin", "hexo"), "generate")
-	cmd.Dir = site
-	cmd.Env = append(os.Environ(), "TZ=UTC", "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
-	hexoLog := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), "")
-	t.Logf("hexo generate took %v", time.Since(start).Round(time.Millisecond))
-	if err != nil {
-		t.Fatalf("hexo generate: %v\n%s", err, hexoLog)
-	}
-	if bad := regexp.MustCompile(`(?m)^\s*(WARN|ERROR|FATAL)\b.*$`).FindAllString(hexoLog, -1); len(bad) > 0 {
-		quiet := regexp.MustCompile(`(?m)^INFO  Generated: .*\n`).ReplaceAllString(hexoLog, "")
-		t.Errorf("hexo complained:\n%s\nlog without the Generated lines:\n%s", strings.Join(bad, "\n"), quiet)
-	}
+	hs.generate(t)
 
-	public := filepath.Join(site, "public")
+	public := hs.public
 	files, _ := filepath.Glob(filepath.Join(postsDir, "*.md"))
 	var want, got []string
 	for _, f := range files {

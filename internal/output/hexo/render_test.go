@@ -36,7 +36,7 @@ func frontMatter(t *testing.T, b []byte) (map[string]any, []string, string) {
 // read back as exactly the cleaned title.
 func TestTitlesSurviveYAML(t *testing.T) {
 	cases := []struct{ raw, want string }{
-		{"It's a test", "It's a test"},
+		{"It's a test", "It’s a test"}, // quotes and markup characters are made inert (content.Inert)
 		{"标题：副标题", "标题：副标题"},
 		{"a: b", "a: b"},
 		{"# 不是注释", "# 不是注释"},
@@ -44,12 +44,12 @@ func TestTitlesSurviveYAML(t *testing.T) {
 		{"[视频] 新闻", "[视频] 新闻"},
 		{"*重要* 通知", "*重要* 通知"},
 		{"第一行\n第二行", "第一行 第二行"},
-		{"A &amp; B &lt;tag&gt;", "A & B <tag>"},
-		{"&amp;amp; once", "&amp; once"},
+		{"A &amp; B &lt;tag&gt;", "A & B ＜tag＞"},
+		{"&amp;amp; once", "＆amp; once"},
 		{"多余\u00a0\u00a0空格  ", "多余 空格"},
 		{"<b>加粗</b>的标题", "加粗的标题"},
 		{"{{ 花括号 }}", "{{ 花括号 }}"},
-		{`反斜杠 \ 和 "引号"`, `反斜杠 \ 和 "引号"`},
+		{`反斜杠 \ 和 "引号"`, `反斜杠 \ 和 “引号”`},
 		{"- 列表样式", "- 列表样式"},
 		{"yes", "yes"},
 		{"2021-08-17", "2021-08-17"},

@@ -23,14 +23,15 @@ var reserved = map[string]bool{
 // segment turns a category name into a folder name. It keeps the real UTF-8
 // name (a static file server maps /category/%E6%96%B0… to it), and only
 // replaces what a file system or a URL path cannot carry as one segment:
-// separators, characters Windows forbids, control characters, a leading dot
-// (hidden files) and the builder's own reserved names.
+// separators, characters Windows forbids, control characters (C1 included),
+// line separators and BOMs, a leading dot (hidden files, `..`) and the
+// builder's own reserved names. Names are bounded by maxSegment bytes.
 func segment(name string) string {
 	name = strings.TrimSpace(name)
 	var b strings.Builder
 	for _, r := range name {
 		switch {
-		case r < 0x20 || r == 0x7f, strings.ContainsRune(`/\<>:"|?*`, r):
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029', r == '\ufeff', strings.ContainsRune(`/\<>:"|?*`, r):
 			b.WriteByte('-')
 		default:
 			b.WriteRune(r)

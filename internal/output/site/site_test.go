@@ -931,6 +931,7 @@ func TestSegment(t *testing.T) {
 		{"page", "_page"},
 		{"Feed.XML", "_Feed.XML"},
 		{"50%", "50%"},
+		{"a\u0085b\u2028c\ufeffd\u009fe", "a-b-c-d-e"}, // C1 controls, separators, BOM (issue 12)
 		{strings.Repeat("长", 100), strings.Repeat("长", 50)},
 	}
 	for _, tt := range tests {
