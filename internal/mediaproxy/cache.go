@@ -231,11 +231,11 @@ func (c *diskCache) commit(f *os.File, key string, m *meta) (*blob, error) {
 		b.tmp = true
 		return b, nil
 	}
-	// Sync before the rename so that a crash cannot leave a cache file whose
-	// name is in place but whose bytes are not.
-	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("sync %s: %w", f.Name(), err)
-	}
+	// No fsync: a cache needs a rename that makes the entry appear whole,
+	// not durability, and the client is waiting. A crash that leaves a file
+	// whose bytes did not reach the disk leaves it torn or empty, which
+	// readTrailer detects (magic, meta length and size must all agree):
+	// the entry is then dropped and fetched again.
 	final := c.path(key)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return nil, fmt.Errorf("create cache folder: %w", err)

@@ -3,13 +3,19 @@ package mediaproxy
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,37 +200,101 @@ func TestUpstreamFailures(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(hang) }) // runs before up.Close, which waits for handlers
-	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Timeout: 200 * time.Millisecond})
+	var log bytes.Buffer
+	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Timeout: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	for _, tc := range []struct {
 		path   string
 		status int
 		body   string
+		maxAge int    // seconds the failure is remembered
+		logged string // the detail that only the log gets
 	}{
-		{"/page.png", 415, "upstream is not an image: text/html"},
-		{"/logo.svg", 415, "SVG"},
-		{"/pdf", 415, "upstream is not an image: application/pdf"},
-		{"/empty", 502, "empty body"},
-		{"/missing", 404, "upstream returned 404"},
-		{"/gone", 404, "upstream returned 410"},
-		{"/broken", 502, "upstream returned 500"},
-		{"/forbidden", 502, "upstream returned 403"},
-		{"/hang", 502, "upstream timed out after 200ms"},
+		{"/page.png", 415, "not an image", 3600, "not an image: text/html"},
+		{"/logo.svg", 415, "not an image", 3600, "SVG"},
+		{"/pdf", 415, "not an image", 3600, "not an image: application/pdf"},
+		{"/empty", 415, "not an image", 3600, "empty body"},
+		{"/missing", 404, "upstream 404", 3600, "404 Not Found"},
+		{"/gone", 404, "upstream 410", 3600, "410 Gone"},
+		{"/broken", 502, "upstream 500", 60, "500 Internal Server Error"},
+		{"/forbidden", 502, "upstream 403", 60, "403 Forbidden"},
+		{"/hang", 504, "upstream timeout", 60, "timed out after 200ms"},
 	} {
+		log.Reset()
 		w := get(p, up.URL+tc.path)
-		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.body) {
-			t.Errorf("%s: %d %q, want %d containing %q", tc.path, w.Code, w.Body, tc.status, tc.body)
+		if w.Code != tc.status || w.Body.String() != tc.body+"\n" {
+			t.Errorf("%s: %d %q, want %d %q", tc.path, w.Code, w.Body, tc.status, tc.body)
 		}
-		if w.Header().Get("Cache-Control") != "no-store" {
-			t.Errorf("%s: Cache-Control %q, want no-store", tc.path, w.Header().Get("Cache-Control"))
+		if want := fmt.Sprintf("public, max-age=%d", tc.maxAge); w.Header().Get("Cache-Control") != want {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.path, w.Header().Get("Cache-Control"), want)
 		}
-	}
-	// Failures are not cached: asking again asks upstream again.
-	get(p, up.URL+"/page.png")
-	if n := up.count("/page.png"); n != 2 {
-		t.Errorf("upstream saw %d requests for a refused non-image, want 2", n)
+		if !strings.Contains(log.String(), tc.logged) || !strings.Contains(log.String(), up.URL+tc.path) {
+			t.Errorf("%s: the log lacks %q and the URL:\n%s", tc.path, tc.logged, log.String())
+		}
+		// Remembered: asking again does not ask upstream again.
+		before := up.count(tc.path)
+		if w := get(p, up.URL+tc.path); w.Code != tc.status {
+			t.Errorf("%s again: %d, want %d", tc.path, w.Code, tc.status)
+		}
+		if n := up.count(tc.path); n != before {
+			t.Errorf("%s: a remembered failure was fetched again", tc.path)
+		}
 	}
 	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
 		t.Errorf("failed fetches left cache files: %v", files)
+	}
+}
+
+// TestNegativeCache: 100 requests for an upstream 404 make one upstream
+// request; the failure's max-age counts down, and once it is over the
+// upstream is asked again (and a 5xx is remembered for a minute only).
+func TestNegativeCache(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusNotFound)
+	img := testImage(t, "png", 8, 8, 1)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if s := int(status.Load()); s != 200 {
+			w.WriteHeader(s)
+			return
+		}
+		w.Write(img)
+	})
+	m, _ := NewMetrics(nil)
+	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Metrics: m})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.failures.now = func() time.Time { return now }
+	raw := up.URL + "/gone.jpg"
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			if w := get(p, raw); w.Code != http.StatusNotFound || w.Body.String() != "upstream 404\n" {
+				t.Errorf("status %d %q, want 404", w.Code, w.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := up.hits.Load(); n != 1 {
+		t.Errorf("100 requests for a 404 made %d upstream requests, want 1", n)
+	}
+	if n := testutil.ToFloat64(m.Requests.WithLabelValues("upstream_not_found")); n != 100 {
+		t.Errorf("upstream_not_found counter = %v, want 100", n)
+	}
+	now = now.Add(59*time.Minute + 30*time.Second)
+	if w := get(p, raw); w.Header().Get("Cache-Control") != "public, max-age=30" {
+		t.Errorf("after 59m30s: Cache-Control %q, want the 30s left", w.Header().Get("Cache-Control"))
+	}
+	now = now.Add(31 * time.Second)
+	status.Store(http.StatusServiceUnavailable)
+	if w := get(p, raw); w.Code != http.StatusBadGateway || w.Header().Get("Cache-Control") != "public, max-age=60" {
+		t.Errorf("after an hour, upstream 503: %d, Cache-Control %q", w.Code, w.Header().Get("Cache-Control"))
+	}
+	if n := up.hits.Load(); n != 2 {
+		t.Errorf("upstream asked %d times, want 2", n)
+	}
+	now = now.Add(61 * time.Second)
+	status.Store(http.StatusOK)
+	if w := get(p, raw); w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), img) {
+		t.Errorf("a minute after the 503, upstream fine: %d", w.Code)
 	}
 }
 
@@ -250,7 +320,7 @@ func TestOversize(t *testing.T) {
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), MaxBytes: max})
 	for _, path := range []string{"/big-with-length", "/big-chunked"} {
 		w := get(p, up.URL+path)
-		if w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), "upstream image larger than 4 KiB") {
+		if w.Code != http.StatusBadGateway || w.Body.String() != "too large\n" {
 			t.Errorf("%s: %d %q, want 502 naming the size cap", path, w.Code, w.Body)
 		}
 	}
@@ -276,7 +346,7 @@ func TestRedirects(t *testing.T) {
 	if w := get(p, up.URL+"/hop/5"); w.Code != http.StatusOK {
 		t.Errorf("5 redirects: status %d: %s", w.Code, w.Body)
 	}
-	if w := get(p, up.URL+"/hop/6"); w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), "redirected more than 5 times") {
+	if w := get(p, up.URL+"/hop/6"); w.Code != http.StatusBadGateway || w.Body.String() != "upstream unreachable\n" {
 		t.Errorf("6 redirects: %d %q, want 502", w.Code, w.Body)
 	}
 }
@@ -437,9 +507,11 @@ func TestConcurrentRequestsCollapse(t *testing.T) {
 }
 
 func TestLRUEviction(t *testing.T) {
-	// Bodies of one length, so that every cache entry has the same size.
+	// Bodies of one length, so that every cache entry has the same size: a
+	// real PNG (whose header the pixel check reads) padded with the name.
+	png := testImage(t, "png", 2, 2, 1)
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Write(append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte(r.URL.Path[1:]), 2000)...))
+		w.Write(append(append([]byte(nil), png...), bytes.Repeat([]byte(r.URL.Path[1:]), 2000)...))
 	})
 	probe := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir()})
 	get(probe, up.URL+"/x")
@@ -489,7 +561,7 @@ func TestLRUEviction(t *testing.T) {
 
 	// An image larger than the whole cache is served, but not kept.
 	p = newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), CacheSize: 1})
-	if w := get(p, up.URL+"/e"); w.Code != 200 || w.Body.Len() != 2008 {
+	if w := get(p, up.URL+"/e"); w.Code != 200 || w.Body.Len() != len(png)+2000 {
 		t.Errorf("image larger than the cache: status %d, %d bytes", w.Code, w.Body.Len())
 	}
 	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
@@ -564,4 +636,106 @@ func cacheTotal(t *testing.T, dir string) int64 {
 		total += info.Size()
 	}
 	return total
+}
+
+// TestHitsOverHTTP runs the proxy behind a real server, where a cache hit is
+// the cached file handed to http.ServeContent (sendfile): whole bodies,
+// ranges, HEAD and conditional requests must carry the image bytes only,
+// never the trailer stored after them, with the same validators as the miss.
+func TestHitsOverHTTP(t *testing.T) {
+	img := testImage(t, "png", 64, 64, 5)
+	lastMod := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", lastMod.Format(http.TimeFormat))
+		w.Write(img)
+	})
+	for _, cache := range []bool{true, false} {
+		opt := Options{AllowPrivate: true}
+		if cache {
+			opt.CacheDir = t.TempDir()
+		}
+		m, _ := NewMetrics(nil)
+		opt.Metrics = m
+		srv := httptest.NewServer(newProxy(t, opt))
+		target := srv.URL + URL("", testSecret, up.URL+"/a.png")
+		do := func(method string, hdr http.Header) (*http.Response, []byte) {
+			req, _ := http.NewRequest(method, target, nil)
+			for k, v := range hdr {
+				req.Header[k] = v
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp, body
+		}
+		miss, body := do("GET", nil)
+		if miss.StatusCode != 200 || !bytes.Equal(body, img) {
+			t.Fatalf("cache=%v miss: %d, %d bytes", cache, miss.StatusCode, len(body))
+		}
+		for i := range 2 {
+			hit, body := do("GET", nil)
+			if hit.StatusCode != 200 || !bytes.Equal(body, img) || hit.ContentLength != int64(len(img)) {
+				t.Errorf("cache=%v request %d: %d, %d bytes (Content-Length %d), want the %d image bytes", cache, i, hit.StatusCode, len(body), hit.ContentLength, len(img))
+			}
+			for _, k := range []string{"ETag", "Last-Modified", "Content-Type", "Cache-Control"} {
+				if hit.Header.Get(k) != miss.Header.Get(k) {
+					t.Errorf("cache=%v: %s %q on a hit, %q on the miss", cache, k, hit.Header.Get(k), miss.Header.Get(k))
+				}
+			}
+		}
+		if cache {
+			if n := testutil.ToFloat64(m.Requests.WithLabelValues("hit")); n != 2 {
+				t.Errorf("hits counted: %v, want 2", n)
+			}
+		}
+		resp, body := do("GET", http.Header{"Range": {"bytes=10-19"}})
+		if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, img[10:20]) ||
+			resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(img)) {
+			t.Errorf("cache=%v range 10-19: %d %q, %q", cache, resp.StatusCode, resp.Header.Get("Content-Range"), body)
+		}
+		resp, body = do("GET", http.Header{"Range": {"bytes=-5"}})
+		if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, img[len(img)-5:]) {
+			t.Errorf("cache=%v last 5 bytes: %d %q, want %q (the trailer must not show)", cache, resp.StatusCode, body, img[len(img)-5:])
+		}
+		resp, body = do("GET", http.Header{"Range": {fmt.Sprintf("bytes=%d-", len(img))}})
+		if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			t.Errorf("cache=%v range past the image: %d %q, want 416", cache, resp.StatusCode, body)
+		}
+		resp, body = do("HEAD", nil)
+		if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(img)) {
+			t.Errorf("cache=%v HEAD: %d, %d bytes, length %d", cache, resp.StatusCode, len(body), resp.ContentLength)
+		}
+		resp, _ = do("GET", http.Header{"If-None-Match": {miss.Header.Get("ETag")}})
+		if resp.StatusCode != http.StatusNotModified {
+			t.Errorf("cache=%v If-None-Match: %d", cache, resp.StatusCode)
+		}
+		resp, _ = do("GET", http.Header{"If-Modified-Since": {lastMod.Format(http.TimeFormat)}})
+		if resp.StatusCode != http.StatusNotModified {
+			t.Errorf("cache=%v If-Modified-Since: %d", cache, resp.StatusCode)
+		}
+		srv.Close()
+	}
+}
+
+// TestPixelBomb: a PNG that declares 50,000 × 50,000 pixels is refused and
+// not cached.
+func TestPixelBomb(t *testing.T) {
+	b := testImage(t, "png", 4, 4, 1)
+	binary.BigEndian.PutUint32(b[16:], 50000)
+	binary.BigEndian.PutUint32(b[20:], 50000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	up := newUpstream(t, serveBytes(b, "image/png"))
+	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir()})
+	if w := get(p, up.URL+"/bomb.png"); w.Code != http.StatusBadGateway || w.Body.String() != "too many pixels\n" {
+		t.Errorf("50000×50000 PNG: %d %q, want 502 too many pixels", w.Code, w.Body)
+	}
+	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
+		t.Errorf("the bomb was cached: %v", files)
+	}
 }

@@ -10,7 +10,7 @@ import (
 // Outcomes counted by Metrics.Requests.
 var outcomes = []string{
 	"hit", "miss", "not_modified", // served
-	"bad_request", "forbidden", "blocked", "not_image", "too_large",
+	"bad_request", "forbidden", "blocked", "not_image", "too_large", "too_many_pixels",
 	"upstream_not_found", "upstream_error", "timeout", "internal_error",
 }
 

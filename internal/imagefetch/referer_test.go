@@ -1,4 +1,4 @@
-package mediaproxy
+package imagefetch
 
 import (
 	"bytes"
@@ -6,13 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus/testutil"
 )
-
-func testutilCount(m *Metrics, outcome string) float64 {
-	return testutil.ToFloat64(m.Requests.WithLabelValues(outcome))
-}
 
 // memTransport answers from memory and records the requests it gets, so the
 // headers sent to hosts that cannot be reached from a test can be checked.
@@ -88,10 +82,10 @@ func TestRefererTable(t *testing.T) {
 		}, override},
 	} {
 		mt := &memTransport{img: img}
-		p := newProxy(t, Options{Transport: mt, Referers: tc.referers, UserAgent: "test-agent/1"})
+		d := newDownloader(t, Options{Transport: mt, Referers: tc.referers, UserAgent: "test-agent/1"})
 		for rawURL, want := range tc.want {
-			if w := get(p, rawURL); w.Code != 200 {
-				t.Fatalf("%s %s: status %d: %s", tc.name, rawURL, w.Code, w.Body)
+			if _, _, err := fetchBytes(t, d, rawURL); err != nil {
+				t.Fatalf("%s %s: %v", tc.name, rawURL, err)
 			}
 			reqs := mt.take()
 			if len(reqs) != 1 {
@@ -120,14 +114,14 @@ func TestRefererOnRedirect(t *testing.T) {
 		"https://wx1.sinaimg.cn/r":    "https://example.com/y.png",
 		"https://wx1.sinaimg.cn/same": "/z.jpg",
 	}}
-	p := newProxy(t, Options{Transport: mt})
+	d := newDownloader(t, Options{Transport: mt})
 	for start, want := range map[string][]string{
 		"https://example.com/r":       {"", "https://weibo.com/"},
 		"https://wx1.sinaimg.cn/r":    {"https://weibo.com/", ""},
 		"https://wx1.sinaimg.cn/same": {"https://weibo.com/", "https://weibo.com/"},
 	} {
-		if w := get(p, start); w.Code != 200 {
-			t.Fatalf("%s: status %d: %s", start, w.Code, w.Body)
+		if _, _, err := fetchBytes(t, d, start); err != nil {
+			t.Fatalf("%s: %v", start, err)
 		}
 		reqs := mt.take()
 		if len(reqs) != len(want) {
