@@ -616,12 +616,12 @@ func TestSitemapAndSearch(t *testing.T) {
 			t.Errorf("sitemap lacks %s", w)
 		}
 	}
-	// Every HTML page is in the sitemap, nothing else.
+	// Every HTML page but the 404 page is in the sitemap, nothing else.
 	var m manifest
 	json.Unmarshal([]byte(readText(t, opt.Dir, manifestName)), &m)
 	html := 0
 	for _, f := range m.Files {
-		if strings.HasSuffix(f.Path, ".html") {
+		if strings.HasSuffix(f.Path, ".html") && f.Path != "404.html" {
 			html++
 		}
 	}
@@ -925,4 +925,25 @@ func sameFiles(t *testing.T, want, got, what string) int {
 		return nil
 	})
 	return n
+}
+
+// TestNotFoundPage: the site has a 404.html in its own style, with links
+// that work from any depth, which `feedpost serve` answers unknown paths with.
+func TestNotFoundPage(t *testing.T) {
+	for _, lang := range []string{"zh-CN", "en"} {
+		opt := testOptions(t)
+		opt.Language = lang
+		build(t, testPosts(), opt)
+		page := readText(t, opt.Dir, "404.html")
+		heading := map[string]string{"zh-CN": "页面不存在", "en": "Page not found"}[lang]
+		for _, want := range []string{"<h1 class=\"page-title\">" + heading + "</h1>", `class="kind-notfound"`,
+			`href="/assets/style.css?v=`, `<a class="brand" href="/">`, `href="/categories/"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: 404.html lacks %s", lang, want)
+			}
+		}
+		if strings.Contains(page, `rel="canonical"`) {
+			t.Errorf("%s: 404.html has a canonical URL", lang)
+		}
+	}
 }
