@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/mediaproxy"
@@ -36,6 +34,9 @@ type Options struct {
 	// Ready, when set, receives the listening address once the server
 	// accepts connections.
 	Ready func(addr string)
+	// Grace bounds the drain of in-flight requests on shutdown (default
+	// DefaultGrace); requests still running then are cut (see DrainError).
+	Grace time.Duration
 }
 
 // Server is a running daemon; create it with New, run it with Run.
@@ -48,6 +49,7 @@ type Server struct {
 	proxy   *mediaproxy.Proxy
 	reg     *prometheus.Registry
 	metrics *metrics
+	http    *httpState // http.go
 
 	mu        sync.Mutex
 	lastCycle time.Time
@@ -92,6 +94,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 		}, []string{"result"}),
 	}
 	s.reg.MustRegister(s.metrics.fetches, s.metrics.items, s.metrics.duration, s.metrics.builds)
+	s.newHTTPState()
 
 	popt := opt.Pipeline
 	if cfg.Images.Proxy == "builtin" {
@@ -106,6 +109,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 		s.proxy, err = mediaproxy.New(mediaproxy.Options{
 			Secret: secret, MaxBytes: cfg.Fetch.MaxBytes, CacheDir: cfg.Images.CacheDir, CacheSize: cfg.Images.CacheSize,
 			Referers: cfg.Images.Referers, AllowPrivate: cfg.Images.AllowPrivate, UserAgent: cfg.Fetch.UserAgent, Metrics: pm,
+			WriteTimeout: limits(cfg.Serve).WriteTimeout, Logger: log,
 		})
 		if err != nil {
 			return nil, err
@@ -133,21 +137,6 @@ func BuiltinProxyURL(cfg *config.Config, secret []byte) func(string) string {
 	return func(u string) string { return mediaproxy.URL(base, secret, u) }
 }
 
-// Handler is the daemon's HTTP surface.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	if s.proxy != nil {
-		mux.Handle("/img/", s.proxy)
-	}
-	mux.HandleFunc("/healthz", s.healthz)
-	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	if s.cfg.Site.Dir != "" {
-		files := http.FileServer(http.Dir(s.cfg.Site.Dir))
-		mux.Handle("/", files)
-	}
-	return mux
-}
-
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	body := map[string]any{"status": "ok", "last_cycle": s.lastCycle, "last_error": s.lastErr}
@@ -162,20 +151,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // Run serves and schedules until ctx is cancelled, then shuts down
-// gracefully: it stops accepting, lets in-flight requests and fetches finish
-// (writes included) and returns nil. The caller closes the store.
+// gracefully: it stops accepting, lets in-flight requests (for at most
+// Options.Grace) and fetches finish (writes included) and returns nil, or a
+// *DrainError when requests had to be cut. A socket that cannot be opened
+// is a *ListenError. The caller closes the store.
 func (s *Server) Run(ctx context.Context) error {
-	ln := s.opt.Listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", s.opt.Addr); err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
+	ln, err := s.listen()
+	if err != nil {
+		return err
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := s.newHTTPServer()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	s.log.Info("serving", "addr", ln.Addr().String(), "site", s.cfg.Site.Dir, "proxy", s.proxy != nil)
+	start := time.Now()
+	s.log.Info("serving", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "site", s.cfg.Site.Dir,
+		"proxy", s.proxy != nil, "max_conns", s.http.conns.max, "max_conns_per_ip", s.http.conns.perIP)
 	if s.opt.Ready != nil {
 		s.opt.Ready(ln.Addr().String())
 	}
@@ -186,15 +176,12 @@ func (s *Server) Run(ctx context.Context) error {
 		s.schedule(ctx)
 	}()
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if serr := srv.Shutdown(shutdown); serr != nil && err == nil {
-		err = serr
+	if derr := s.drain(srv); derr != nil && (err == nil || errors.Is(err, http.ErrServerClosed)) {
+		err = derr
 	}
 	<-schedDone
 	if s.proxy != nil {
@@ -202,6 +189,16 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	var de *DrainError
+	switch {
+	case err == nil:
+		s.log.Info("stopped", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "uptime", time.Since(start).Round(time.Second))
+	case errors.As(err, &de):
+		s.log.Warn("stopped", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "uptime", time.Since(start).Round(time.Second),
+			"cut", de.Cut, "error", err)
+	default:
+		s.log.Error("stopped", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "error", err)
 	}
 	return err
 }
