@@ -113,7 +113,7 @@ func TestSiteHandler(t *testing.T) {
 		h.ServeHTTP(w, r)
 		return w
 	}
-	long := "/posts/" + strings.Repeat("长", 200) + "/"            // one name of 600 bytes: ENAMETOOLONG
+	long := "/posts/" + strings.Repeat("长", 200) + "/"             // one name of 600 bytes: ENAMETOOLONG
 	deep := "/" + strings.Repeat(strings.Repeat("a", 200)+"/", 30) // 6,000 bytes: longer than PATH_MAX
 	for _, tc := range []struct {
 		method, path string
