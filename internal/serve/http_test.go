@@ -463,3 +463,32 @@ func getWith(t *testing.T, c *http.Client, url string, want int) string {
 	}
 	return string(b)
 }
+
+// TestProxyWriteDeadline: serve.write_timeout is per response, and an
+// image proxy miss gets it after its upstream fetch: an upstream slower
+// than the write timeout (but within the proxy's fetch timeout) still gives
+// the client its image. Without the proxy moving the deadline, net/http's
+// WriteTimeout would cut the answer.
+func TestProxyWriteDeadline(t *testing.T) {
+	img := pngBytes(t)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(1200 * time.Millisecond)
+		w.Write(img)
+	}))
+	defer slow.Close()
+	s := newTestServer(t, `site: {dir: public}
+images: {proxy: builtin, allow_private: true}
+secret: s
+serve: {write_timeout: 400ms}`, siteFiles)
+	addr := s.start(t)
+	u := "http://" + addr + BuiltinProxyURL(s.cfg, []byte("s"))(slow.URL+"/a.png")
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatalf("slow upstream: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || string(body) != string(img) {
+		t.Errorf("slow upstream: %d, %d bytes, %v", resp.StatusCode, len(body), err)
+	}
+}
