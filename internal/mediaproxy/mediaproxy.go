@@ -332,7 +332,7 @@ func (p *Proxy) parsePath(path string) (string, error) {
 	}
 	u, err := url.Parse(string(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", errorf(http.StatusBadRequest, "bad_request", "only absolute http(s) URLs can be proxied, not %q", raw)
+		return "", errorf(http.StatusBadRequest, "bad_request", "only absolute http(s) URLs can be proxied")
 	}
 	return string(raw), nil
 }
