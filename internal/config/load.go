@@ -656,12 +656,15 @@ func defaults(dir string) *Config {
 		},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
-		Serve: Serve{
-			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-			WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
-			MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128,
-		},
+		Serve:    DefaultServe,
 	}
+}
+
+// DefaultServe is the `serve:` block's defaults.
+var DefaultServe = Serve{
+	ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
+	MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128,
 }
 
 // config walks the document. Value rules, common to every key:

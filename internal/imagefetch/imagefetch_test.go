@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
@@ -17,44 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpost/feedpost/internal/imagetest"
 	"github.com/feedpost/feedpost/internal/netguard"
 )
-
-// upstream is a loopback image server counting requests per path.
-type upstream struct {
-	*httptest.Server
-	hits atomic.Int64
-
-	mu     sync.Mutex
-	byPath map[string]int
-}
-
-func newUpstream(t testing.TB, h http.HandlerFunc) *upstream {
-	t.Helper()
-	u := &upstream{byPath: map[string]int{}}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.hits.Add(1)
-		u.mu.Lock()
-		u.byPath[r.URL.Path]++
-		u.mu.Unlock()
-		h(w, r)
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-func (u *upstream) count(path string) int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.byPath[path]
-}
-
-func serveBytes(body []byte, ctype string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", ctype)
-		w.Write(body)
-	}
-}
 
 func TestNewErrors(t *testing.T) {
 	for name, refs := range map[string]map[string]string{
@@ -71,13 +35,13 @@ func TestNewErrors(t *testing.T) {
 func TestFetch(t *testing.T) {
 	lastMod := time.Date(2021, 8, 17, 6, 56, 6, 0, time.UTC)
 	images := map[string][]byte{
-		"/a.png":  testImage(t, "png", 40, 30, 1),
-		"/b.jpg":  testImage(t, "jpeg", 41, 29, 2),
-		"/c.gif":  testImage(t, "gif", 10, 11, 3),
-		"/d.webp": webpVP8X(64, 48),
-		"/e.avif": avifFile(320, 200),
+		"/a.png":  imagetest.Encode(t, "png", 40, 30, 1),
+		"/b.jpg":  imagetest.Encode(t, "jpeg", 41, 29, 2),
+		"/c.gif":  imagetest.Encode(t, "gif", 10, 11, 3),
+		"/d.webp": imagetest.WebP(64, 48),
+		"/e.avif": imagetest.AVIF(320, 200),
 	}
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/moved" {
 			http.Redirect(w, r, "/a.png", http.StatusFound)
 			return
@@ -115,9 +79,9 @@ func TestFetch(t *testing.T) {
 func TestFetchFailures(t *testing.T) {
 	html := []byte("<!DOCTYPE html><html><body>hotlinking forbidden</body></html>")
 	svg := []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
-	png := testImage(t, "png", 8, 8, 1)
+	png := imagetest.Encode(t, "png", 8, 8, 1)
 	hang := make(chan struct{})
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		var n int
 		if _, err := fmt.Sscanf(r.URL.Path, "/hop/%d", &n); err == nil && n > 0 {
 			http.Redirect(w, r, fmt.Sprintf("/hop/%d", n-1), http.StatusFound)
@@ -127,9 +91,9 @@ func TestFetchFailures(t *testing.T) {
 		case "/hop/0":
 			w.Write(png)
 		case "/page.png":
-			serveBytes(html, "image/png")(w, r)
+			imagetest.Serve(html, "image/png")(w, r)
 		case "/logo.svg":
-			serveBytes(svg, "image/svg+xml")(w, r)
+			imagetest.Serve(svg, "image/svg+xml")(w, r)
 		case "/empty":
 			w.Header().Set("Content-Type", "image/png")
 		case "/missing":
@@ -201,11 +165,11 @@ func TestFetchFailures(t *testing.T) {
 // TestPixelCap: an image whose header declares 50,000 × 50,000 pixels is
 // refused, whatever its format, before anything decodes it.
 func TestPixelCap(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		format, size, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		var wd, ht int
 		fmt.Sscanf(size, "%dx%d", &wd, &ht)
-		w.Write(bomb(t, format, wd, ht))
+		w.Write(imagetest.Bomb(t, format, wd, ht))
 	})
 	d := newDownloader(t, Options{AllowPrivate: true})
 	for _, format := range []string{"png", "jpeg", "gif", "webp", "avif"} {
@@ -241,9 +205,9 @@ func TestPixelCap(t *testing.T) {
 }
 
 func TestRetriesAndPerHost(t *testing.T) {
-	png := testImage(t, "png", 8, 8, 1)
+	png := imagetest.Encode(t, "png", 8, 8, 1)
 	var inFlight, peak atomic.Int32
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {
@@ -256,7 +220,7 @@ func TestRetriesAndPerHost(t *testing.T) {
 		w.Write(png)
 	})
 	var calls atomic.Int32
-	flaky := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	flaky := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch calls.Add(1) {
 		case 1:
 			w.Header().Set("Retry-After", "0")
@@ -286,7 +250,7 @@ func TestRetriesAndPerHost(t *testing.T) {
 	}
 	// A 404 is not retried.
 	calls.Store(0)
-	missing := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1); http.NotFound(w, r) })
+	missing := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1); http.NotFound(w, r) })
 	if _, _, err := fetchBytes(t, d, missing.URL+"/a.png"); err == nil || calls.Load() != 1 {
 		t.Errorf("404: %v after %d requests, want an error after 1", err, calls.Load())
 	}
@@ -326,14 +290,14 @@ func (d *recordingDialer) dial(ctx context.Context, network, addr string) (net.C
 // refused before any connection is attempted. A second loopback server
 // stands for a private host and must never see a request.
 func TestGuardOnRedirects(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
-	private := newUpstream(t, serveBytes(img, "image/png"))
-	public := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	private := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
+	public := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if to := r.URL.Query().Get("to"); to != "" {
 			http.Redirect(w, r, to, http.StatusFound)
 			return
 		}
-		serveBytes(img, "image/png")(w, r)
+		imagetest.Serve(img, "image/png")(w, r)
 	})
 	publicAddr := netip.MustParseAddrPort(public.Listener.Addr().String())
 	privatePort := netip.MustParseAddrPort(private.Listener.Addr().String()).Port()
@@ -399,7 +363,7 @@ func TestGuardOnRedirects(t *testing.T) {
 			t.Errorf("the guard let the dialer be asked for %s", a)
 		}
 	}
-	if n := private.hits.Load(); n != 0 {
+	if n := private.Hits.Load(); n != 0 {
 		t.Errorf("the private server received %d requests", n)
 	}
 }
@@ -407,13 +371,13 @@ func TestGuardOnRedirects(t *testing.T) {
 // TestGuardDefault checks the production configuration (no hooks): a
 // loopback upstream is refused without being contacted.
 func TestGuardDefault(t *testing.T) {
-	up := newUpstream(t, serveBytes(testImage(t, "png", 8, 8, 1), "image/png"))
+	up := imagetest.NewUpstream(t, imagetest.Serve(imagetest.Encode(t, "png", 8, 8, 1), "image/png"))
 	d := newDownloader(t, Options{})
 	var e *Error
 	if _, _, err := fetchBytes(t, d, up.URL+"/a.png"); !errors.As(err, &e) || e.Kind != KindBlocked {
 		t.Errorf("loopback upstream: %v, want KindBlocked", err)
 	}
-	if n := up.hits.Load(); n != 0 {
+	if n := up.Hits.Load(); n != 0 {
 		t.Errorf("the loopback upstream received %d requests", n)
 	}
 	if _, _, err := fetchBytes(t, newDownloader(t, Options{AllowPrivate: true}), up.URL+"/a.png"); err != nil {
@@ -424,9 +388,9 @@ func TestGuardDefault(t *testing.T) {
 // TestFetchTruncatesBetweenAttempts: a retried download leaves only the
 // last attempt's bytes in the file.
 func TestFetchTruncatesBetweenAttempts(t *testing.T) {
-	png := testImage(t, "png", 8, 8, 1)
+	png := imagetest.Encode(t, "png", 8, 8, 1)
 	var calls atomic.Int32
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
 			w.Header().Set("Content-Length", fmt.Sprint(len(png)+1000))
 			w.Write(png) // then the connection is cut: a network error mid-body

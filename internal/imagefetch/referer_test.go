@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
 
 // memTransport answers from memory and records the requests it gets, so the
@@ -40,7 +42,7 @@ func (m *memTransport) take() []*http.Request {
 }
 
 func TestRefererTable(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
+	img := imagetest.Encode(t, "png", 8, 8, 1)
 	builtin := map[string]string{
 		"http://wx1.sinaimg.cn/large/a.jpg":          "https://weibo.com/",
 		"https://tva1.sinaimg.cn/crop.0.0/b.jpg":     "https://weibo.com/",
@@ -109,7 +111,7 @@ func TestRefererTable(t *testing.T) {
 // TestRefererOnRedirect: each hop gets the Referer of its own host, never
 // the previous URL (which net/http would send by default).
 func TestRefererOnRedirect(t *testing.T) {
-	mt := &memTransport{img: testImage(t, "png", 8, 8, 1), redirects: map[string]string{
+	mt := &memTransport{img: imagetest.Encode(t, "png", 8, 8, 1), redirects: map[string]string{
 		"https://example.com/r":       "https://wx1.sinaimg.cn/x.jpg",
 		"https://wx1.sinaimg.cn/r":    "https://example.com/y.png",
 		"https://wx1.sinaimg.cn/same": "/z.jpg",

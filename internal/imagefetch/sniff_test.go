@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
 
 func TestSniff(t *testing.T) {
@@ -15,9 +17,9 @@ func TestSniff(t *testing.T) {
 		head []byte
 		want string // "" = refused
 	}{
-		{"png", testImage(t, "png", 4, 4, 1), "image/png"},
-		{"jpeg", testImage(t, "jpeg", 4, 4, 1), "image/jpeg"},
-		{"gif", testImage(t, "gif", 4, 4, 1), "image/gif"},
+		{"png", imagetest.Encode(t, "png", 4, 4, 1), "image/png"},
+		{"jpeg", imagetest.Encode(t, "jpeg", 4, 4, 1), "image/jpeg"},
+		{"gif", imagetest.Encode(t, "gif", 4, 4, 1), "image/gif"},
 		{"webp", []byte("RIFF\x24\x00\x00\x00WEBPVP8 "), "image/webp"},
 		{"avif", avif, "image/avif"},
 		{"avif compatible brand", avifCompat, "image/avif"},
@@ -51,15 +53,15 @@ func TestDimensions(t *testing.T) {
 		data        []byte
 		w, h        int
 	}{
-		{"png", "image/png", testImage(t, "png", 40, 30, 1), 40, 30},
-		{"jpeg", "image/jpeg", testImage(t, "jpeg", 41, 29, 1), 41, 29},
-		{"gif", "image/gif", testImage(t, "gif", 12, 7, 1), 12, 7},
-		{"webp", "image/webp", webpVP8X(640, 480), 640, 480},
-		{"avif", "image/avif", avifFile(1920, 1080), 1920, 1080},
-		{"png bomb", "image/png", bomb(t, "png", 50000, 50000), 50000, 50000},
-		{"jpeg bomb", "image/jpeg", bomb(t, "jpeg", 50000, 50000), 50000, 50000},
-		{"gif bomb", "image/gif", bomb(t, "gif", 50000, 50000), 50000, 50000},
-		{"avif bomb", "image/avif", bomb(t, "avif", 50000, 50000), 50000, 50000},
+		{"png", "image/png", imagetest.Encode(t, "png", 40, 30, 1), 40, 30},
+		{"jpeg", "image/jpeg", imagetest.Encode(t, "jpeg", 41, 29, 1), 41, 29},
+		{"gif", "image/gif", imagetest.Encode(t, "gif", 12, 7, 1), 12, 7},
+		{"webp", "image/webp", imagetest.WebP(640, 480), 640, 480},
+		{"avif", "image/avif", imagetest.AVIF(1920, 1080), 1920, 1080},
+		{"png bomb", "image/png", imagetest.Bomb(t, "png", 50000, 50000), 50000, 50000},
+		{"jpeg bomb", "image/jpeg", imagetest.Bomb(t, "jpeg", 50000, 50000), 50000, 50000},
+		{"gif bomb", "image/gif", imagetest.Bomb(t, "gif", 50000, 50000), 50000, 50000},
+		{"avif bomb", "image/avif", imagetest.Bomb(t, "avif", 50000, 50000), 50000, 50000},
 	} {
 		w, h, err := dimensions(tc.ctype, io.NewSectionReader(bytes.NewReader(tc.data), 0, int64(len(tc.data))))
 		if err != nil || w != tc.w || h != tc.h {
@@ -67,17 +69,17 @@ func TestDimensions(t *testing.T) {
 		}
 	}
 	for name, data := range map[string][]byte{
-		"avif without meta":   isoBox("ftyp", []byte("avif\x00\x00\x00\x00avif")),
-		"avif without ispe":   append(isoBox("ftyp", []byte("avif\x00\x00\x00\x00avif")), isoBox("meta", make([]byte, 4), isoBox("iprp", isoBox("ipco")))...),
-		"avif box too large":  append(isoBox("ftyp", []byte("avif\x00\x00\x00\x00avif")), 0, 0, 1, 0, 'm', 'e', 't', 'a'),
-		"avif box too small":  append(isoBox("ftyp", []byte("avif\x00\x00\x00\x00avif")), 0, 0, 0, 2, 'm', 'e', 't', 'a'),
-		"avif truncated ispe": append(isoBox("ftyp", []byte("avif\x00\x00\x00\x00avif")), isoBox("meta", make([]byte, 4), isoBox("iprp", isoBox("ipco", isoBox("ispe", make([]byte, 6)))))...),
+		"avif without meta":   imagetest.Box("ftyp", []byte("avif\x00\x00\x00\x00avif")),
+		"avif without ispe":   append(imagetest.Box("ftyp", []byte("avif\x00\x00\x00\x00avif")), imagetest.Box("meta", make([]byte, 4), imagetest.Box("iprp", imagetest.Box("ipco")))...),
+		"avif box too large":  append(imagetest.Box("ftyp", []byte("avif\x00\x00\x00\x00avif")), 0, 0, 1, 0, 'm', 'e', 't', 'a'),
+		"avif box too small":  append(imagetest.Box("ftyp", []byte("avif\x00\x00\x00\x00avif")), 0, 0, 0, 2, 'm', 'e', 't', 'a'),
+		"avif truncated ispe": append(imagetest.Box("ftyp", []byte("avif\x00\x00\x00\x00avif")), imagetest.Box("meta", make([]byte, 4), imagetest.Box("iprp", imagetest.Box("ipco", imagetest.Box("ispe", make([]byte, 6)))))...),
 	} {
 		if w, h, err := dimensions("image/avif", io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data)))); err == nil {
 			t.Errorf("%s: %d×%d, want an error", name, w, h)
 		}
 	}
-	png := testImage(t, "png", 4, 4, 1)
+	png := imagetest.Encode(t, "png", 4, 4, 1)
 	png[20] ^= 0xff // the IHDR no longer matches its CRC
 	if _, _, err := dimensions("image/png", io.NewSectionReader(bytes.NewReader(png), 0, int64(len(png)))); err == nil {
 		t.Error("a PNG with a broken header passed")
@@ -87,9 +89,9 @@ func TestDimensions(t *testing.T) {
 // FuzzAVIFSize: the hand-written box walk never panics or loops on any
 // input.
 func FuzzAVIFSize(f *testing.F) {
-	f.Add(avifFile(100, 100))
-	f.Add(avifFile(50000, 50000))
-	f.Add(isoBox("ftyp", []byte("avif")))
+	f.Add(imagetest.AVIF(100, 100))
+	f.Add(imagetest.AVIF(50000, 50000))
+	f.Add(imagetest.Box("ftyp", []byte("avif")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		avifSize(io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))))
 	})

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
 
 // discardWriter is a ResponseWriter that throws the body away.
@@ -27,8 +29,8 @@ func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 // BenchmarkCachedHit measures the handler alone on cache hits of a 50 KB
 // image, in parallel.
 func BenchmarkCachedHit(b *testing.B) {
-	img := append(testImage(b, "png", 8, 8, 1), make([]byte, 50_000)...)
-	up := newUpstream(b, serveBytes(img, "image/png"))
+	img := append(imagetest.Encode(b, "png", 8, 8, 1), make([]byte, 50_000)...)
+	up := imagetest.NewUpstream(b, imagetest.Serve(img, "image/png"))
 	p := newProxy(b, Options{AllowPrivate: true, CacheDir: b.TempDir()})
 	path := URL("", testSecret, up.URL+"/a.png")
 	if w := requestPath(p, http.MethodGet, path, nil); w.Code != 200 {
@@ -48,7 +50,7 @@ func BenchmarkCachedHit(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-	if n := up.hits.Load(); n != 1 {
+	if n := up.Hits.Load(); n != 1 {
 		b.Errorf("upstream saw %d requests, want 1", n)
 	}
 }
@@ -68,8 +70,8 @@ func BenchmarkLoopbackFileServer64(b *testing.B) { benchLoopback(b, "fileserver"
 
 func benchLoopback(b *testing.B, kind string) {
 	const clients = 64
-	img := append(testImage(b, "png", 8, 8, 1), make([]byte, 50_000)...)
-	up := newUpstream(b, serveBytes(img, "image/png"))
+	img := append(imagetest.Encode(b, "png", 8, 8, 1), make([]byte, 50_000)...)
+	up := imagetest.NewUpstream(b, imagetest.Serve(img, "image/png"))
 	p := newProxy(b, Options{AllowPrivate: true, CacheDir: b.TempDir(), CacheSize: 256 << 20})
 	var handler http.Handler = p
 	if kind == "fileserver" {

@@ -8,13 +8,15 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
 
 // TestGuardAnswer: the production configuration (no test hooks) refuses a
 // loopback upstream without contacting it, tells the client only "address
 // not allowed" and the log the address.
 func TestGuardAnswer(t *testing.T) {
-	up := newUpstream(t, serveBytes(testImage(t, "png", 8, 8, 1), "image/png"))
+	up := imagetest.NewUpstream(t, imagetest.Serve(imagetest.Encode(t, "png", 8, 8, 1), "image/png"))
 	m, _ := NewMetrics(nil)
 	var log bytes.Buffer
 	p := newProxy(t, Options{Metrics: m, Logger: slog.New(slog.NewTextHandler(&log, nil))})
@@ -25,7 +27,7 @@ func TestGuardAnswer(t *testing.T) {
 	if !strings.Contains(log.String(), "127.0.0.1 is loopback") {
 		t.Errorf("the log does not name the refused address:\n%s", log.String())
 	}
-	if n := up.hits.Load(); n != 0 {
+	if n := up.Hits.Load(); n != 0 {
 		t.Errorf("the loopback upstream received %d requests", n)
 	}
 	if n := testutil.ToFloat64(m.Requests.WithLabelValues("blocked")); n != 1 {

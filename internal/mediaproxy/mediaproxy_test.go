@@ -3,9 +3,7 @@ package mediaproxy
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +19,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
 
 func TestSignAndURL(t *testing.T) {
@@ -64,11 +64,11 @@ func TestNewErrors(t *testing.T) {
 func TestServeImage(t *testing.T) {
 	lastMod := time.Date(2021, 8, 17, 6, 56, 6, 0, time.UTC)
 	images := map[string][]byte{
-		"/a.png": testImage(t, "png", 40, 30, 1),
-		"/b.jpg": testImage(t, "jpeg", 40, 30, 2),
-		"/c.gif": testImage(t, "gif", 10, 10, 3),
+		"/a.png": imagetest.Encode(t, "png", 40, 30, 1),
+		"/b.jpg": imagetest.Encode(t, "jpeg", 40, 30, 2),
+		"/c.gif": imagetest.Encode(t, "gif", 10, 10, 3),
 	}
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		// A lying Content-Type: the proxy must sniff the bytes.
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Last-Modified", lastMod.Format(http.TimeFormat))
@@ -123,8 +123,8 @@ func TestServeImage(t *testing.T) {
 }
 
 func TestRequestErrors(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	p := newProxy(t, Options{AllowPrivate: true})
 	good := up.URL + "/a.png"
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -150,7 +150,7 @@ func TestRequestErrors(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d containing %q", tc.name, w.Code, w.Body, tc.status, tc.body)
 		}
 	}
-	if n := up.hits.Load(); n != 0 {
+	if n := up.Hits.Load(); n != 0 {
 		t.Errorf("upstream saw %d requests for refused proxy requests", n)
 	}
 
@@ -172,16 +172,16 @@ func TestRequestErrors(t *testing.T) {
 func TestUpstreamFailures(t *testing.T) {
 	html := []byte("<!DOCTYPE html><html><body>hotlinking forbidden</body></html>")
 	svg := []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
-	png := testImage(t, "png", 8, 8, 1)
+	png := imagetest.Encode(t, "png", 8, 8, 1)
 	hang := make(chan struct{})
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/page.png":
-			serveBytes(html, "image/png")(w, r) // an image by its header only
+			imagetest.Serve(html, "image/png")(w, r) // an image by its header only
 		case "/logo.svg":
-			serveBytes(svg, "image/svg+xml")(w, r)
+			imagetest.Serve(svg, "image/svg+xml")(w, r)
 		case "/pdf":
-			serveBytes([]byte("%PDF-1.4 ..."), "image/jpeg")(w, r)
+			imagetest.Serve([]byte("%PDF-1.4 ..."), "image/jpeg")(w, r)
 		case "/empty":
 			w.Header().Set("Content-Type", "image/png")
 		case "/missing":
@@ -232,11 +232,11 @@ func TestUpstreamFailures(t *testing.T) {
 			t.Errorf("%s: the log lacks %q and the URL:\n%s", tc.path, tc.logged, log.String())
 		}
 		// Remembered: asking again does not ask upstream again.
-		before := up.count(tc.path)
+		before := up.Count(tc.path)
 		if w := get(p, up.URL+tc.path); w.Code != tc.status {
 			t.Errorf("%s again: %d, want %d", tc.path, w.Code, tc.status)
 		}
-		if n := up.count(tc.path); n != before {
+		if n := up.Count(tc.path); n != before {
 			t.Errorf("%s: a remembered failure was fetched again", tc.path)
 		}
 	}
@@ -251,8 +251,8 @@ func TestUpstreamFailures(t *testing.T) {
 func TestNegativeCache(t *testing.T) {
 	var status atomic.Int32
 	status.Store(http.StatusNotFound)
-	img := testImage(t, "png", 8, 8, 1)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if s := int(status.Load()); s != 200 {
 			w.WriteHeader(s)
 			return
@@ -273,7 +273,7 @@ func TestNegativeCache(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := up.hits.Load(); n != 1 {
+	if n := up.Hits.Load(); n != 1 {
 		t.Errorf("100 requests for a 404 made %d upstream requests, want 1", n)
 	}
 	if n := testutil.ToFloat64(m.Requests.WithLabelValues("upstream_not_found")); n != 100 {
@@ -288,7 +288,7 @@ func TestNegativeCache(t *testing.T) {
 	if w := get(p, raw); w.Code != http.StatusBadGateway || w.Header().Get("Cache-Control") != "public, max-age=60" {
 		t.Errorf("after an hour, upstream 503: %d, Cache-Control %q", w.Code, w.Header().Get("Cache-Control"))
 	}
-	if n := up.hits.Load(); n != 2 {
+	if n := up.Hits.Load(); n != 2 {
 		t.Errorf("upstream asked %d times, want 2", n)
 	}
 	now = now.Add(61 * time.Second)
@@ -300,10 +300,10 @@ func TestNegativeCache(t *testing.T) {
 
 func TestOversize(t *testing.T) {
 	const max = 4096
-	small := testImage(t, "png", 8, 8, 1)
-	big := append(testImage(t, "png", 8, 8, 2), make([]byte, 2*max)...) // a PNG by its first bytes
+	small := imagetest.Encode(t, "png", 8, 8, 1)
+	big := append(imagetest.Encode(t, "png", 8, 8, 2), make([]byte, 2*max)...) // a PNG by its first bytes
 	exact := append(append([]byte{}, small...), make([]byte, max-len(small))...)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 		switch r.URL.Path {
 		case "/big-with-length":
@@ -333,14 +333,14 @@ func TestOversize(t *testing.T) {
 }
 
 func TestRedirects(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		var n int
 		if _, err := fmt.Sscanf(r.URL.Path, "/hop/%d", &n); err == nil && n > 0 {
 			http.Redirect(w, r, fmt.Sprintf("/hop/%d", n-1), http.StatusFound)
 			return
 		}
-		serveBytes(img, "image/png")(w, r)
+		imagetest.Serve(img, "image/png")(w, r)
 	})
 	p := newProxy(t, Options{AllowPrivate: true})
 	if w := get(p, up.URL+"/hop/5"); w.Code != http.StatusOK {
@@ -352,8 +352,8 @@ func TestRedirects(t *testing.T) {
 }
 
 func TestCacheHitAndRestart(t *testing.T) {
-	img := testImage(t, "png", 30, 30, 7)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 30, 30, 7)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	dir := t.TempDir()
 	m, err := NewMetrics(nil)
 	if err != nil {
@@ -365,7 +365,7 @@ func TestCacheHitAndRestart(t *testing.T) {
 	if first.Code != 200 || second.Code != 200 {
 		t.Fatalf("status %d then %d", first.Code, second.Code)
 	}
-	if n := up.hits.Load(); n != 1 {
+	if n := up.Hits.Load(); n != 1 {
 		t.Errorf("upstream saw %d requests, want 1 (the second must be a cache hit)", n)
 	}
 	if hits := testutil.ToFloat64(m.Requests.WithLabelValues("hit")); hits != 1 {
@@ -383,14 +383,14 @@ func TestCacheHitAndRestart(t *testing.T) {
 		third.Header().Get("Content-Type") != "image/png" {
 		t.Errorf("after restart: %d, same body %v, ETag %q", third.Code, bytes.Equal(third.Body.Bytes(), img), third.Header().Get("ETag"))
 	}
-	if n := up.hits.Load(); n != 1 {
+	if n := up.Hits.Load(); n != 1 {
 		t.Errorf("upstream saw %d requests after restart, want 1", n)
 	}
 }
 
 func TestCorruptCacheFileIsRefetched(t *testing.T) {
-	img := testImage(t, "png", 30, 30, 7)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 30, 30, 7)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	dir := t.TempDir()
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: dir})
 	get(p, up.URL+"/a.png")
@@ -406,26 +406,17 @@ func TestCorruptCacheFileIsRefetched(t *testing.T) {
 	if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), img) {
 		t.Errorf("after corruption: %d, %d bytes", w.Code, w.Body.Len())
 	}
-	if n := up.hits.Load(); n != 2 {
+	if n := up.Hits.Load(); n != 2 {
 		t.Errorf("upstream saw %d requests, want 2 (the corrupt file refetched)", n)
 	}
 }
 
 func TestConditionalRequests(t *testing.T) {
-	img := testImage(t, "png", 30, 30, 7)
+	img := imagetest.Encode(t, "png", 30, 30, 7)
 	lastMod := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Last-Modified", lastMod.Format(http.TimeFormat))
-		w.Write(img)
-	})
+	up := lastModified(t, img, lastMod)
 	for _, cache := range []bool{true, false} {
-		opt := Options{AllowPrivate: true}
-		if cache {
-			opt.CacheDir = t.TempDir()
-		}
-		m, _ := NewMetrics(nil)
-		opt.Metrics = m
-		p := newProxy(t, opt)
+		p, m := proxyWith(t, cache)
 		etag := get(p, up.URL+"/a.png").Header().Get("ETag")
 		for _, tc := range []struct {
 			name   string
@@ -456,12 +447,12 @@ func TestConditionalRequests(t *testing.T) {
 // and lets the upstream answer only once all of them wait: it must have
 // been asked once, and all 20 get the image.
 func TestConcurrentRequestsCollapse(t *testing.T) {
-	img := testImage(t, "png", 64, 64, 9)
+	img := imagetest.Encode(t, "png", 64, 64, 9)
 	for _, cache := range []bool{true, false} {
 		release := make(chan struct{})
-		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			<-release
-			serveBytes(img, "image/png")(w, r)
+			imagetest.Serve(img, "image/png")(w, r)
 		})
 		opt := Options{AllowPrivate: true}
 		if cache {
@@ -484,12 +475,12 @@ func TestConcurrentRequestsCollapse(t *testing.T) {
 		// Wait until every request is either at the upstream or waiting for
 		// the one that is. Without collapsing, all 20 reach the upstream and
 		// the count below fails.
-		for int(up.hits.Load())+max(p.flight.waiting(cacheKey(raw)), 0) < n {
+		for int(up.Hits.Load())+max(p.flight.waiting(cacheKey(raw)), 0) < n {
 			time.Sleep(time.Millisecond)
 		}
 		close(release)
 		wg.Wait()
-		if got := up.hits.Load(); got != 1 {
+		if got := up.Hits.Load(); got != 1 {
 			t.Errorf("cache=%v: upstream saw %d requests for %d concurrent ones, want 1", cache, got, n)
 		}
 		for i := range n {
@@ -509,8 +500,8 @@ func TestConcurrentRequestsCollapse(t *testing.T) {
 func TestLRUEviction(t *testing.T) {
 	// Bodies of one length, so that every cache entry has the same size: a
 	// real PNG (whose header the pixel check reads) padded with the name.
-	png := testImage(t, "png", 2, 2, 1)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	png := imagetest.Encode(t, "png", 2, 2, 1)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(append(append([]byte(nil), png...), bytes.Repeat([]byte(r.URL.Path[1:]), 2000)...))
 	})
 	probe := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir()})
@@ -535,7 +526,7 @@ func TestLRUEviction(t *testing.T) {
 		t.Errorf("cache gauge = %d, files hold %d bytes", got, cacheTotal(t, dir))
 	}
 	fetches := func() map[string]int {
-		return map[string]int{"/a": up.count("/a"), "/b": up.count("/b"), "/c": up.count("/c"), "/d": up.count("/d")}
+		return map[string]int{"/a": up.Count("/a"), "/b": up.Count("/b"), "/c": up.Count("/c"), "/d": up.Count("/d")}
 	}
 	before := fetches()
 	for _, name := range []string{"/a", "/c", "/d", "/b"} {
@@ -555,7 +546,7 @@ func TestLRUEviction(t *testing.T) {
 		t.Errorf("after restart with room for one entry: %d files", n)
 	}
 	get(p, up.URL+"/b")
-	if got := up.count("/b") - after["/b"]; got != 0 {
+	if got := up.Count("/b") - after["/b"]; got != 0 {
 		t.Errorf("b fetched %d more times after the restart, want 0", got)
 	}
 
@@ -578,8 +569,8 @@ func TestMetrics(t *testing.T) {
 	if _, err := NewMetrics(reg); err == nil {
 		t.Error("registering the metrics twice did not fail")
 	}
-	img := testImage(t, "png", 16, 16, 1)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 16, 16, 1)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Metrics: m})
 	get(p, up.URL+"/a.png")
 	get(p, up.URL+"/a.png")
@@ -643,20 +634,12 @@ func cacheTotal(t *testing.T, dir string) int64 {
 // ranges, HEAD and conditional requests must carry the image bytes only,
 // never the trailer stored after them, with the same validators as the miss.
 func TestHitsOverHTTP(t *testing.T) {
-	img := testImage(t, "png", 64, 64, 5)
+	img := imagetest.Encode(t, "png", 64, 64, 5)
 	lastMod := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Last-Modified", lastMod.Format(http.TimeFormat))
-		w.Write(img)
-	})
+	up := lastModified(t, img, lastMod)
 	for _, cache := range []bool{true, false} {
-		opt := Options{AllowPrivate: true}
-		if cache {
-			opt.CacheDir = t.TempDir()
-		}
-		m, _ := NewMetrics(nil)
-		opt.Metrics = m
-		srv := httptest.NewServer(newProxy(t, opt))
+		p, m := proxyWith(t, cache)
+		srv := httptest.NewServer(p)
 		target := srv.URL + URL("", testSecret, up.URL+"/a.png")
 		do := func(method string, hdr http.Header) (*http.Response, []byte) {
 			req, _ := http.NewRequest(method, target, nil)
@@ -726,11 +709,8 @@ func TestHitsOverHTTP(t *testing.T) {
 // TestPixelBomb: a PNG that declares 50,000 × 50,000 pixels is refused and
 // not cached.
 func TestPixelBomb(t *testing.T) {
-	b := testImage(t, "png", 4, 4, 1)
-	binary.BigEndian.PutUint32(b[16:], 50000)
-	binary.BigEndian.PutUint32(b[20:], 50000)
-	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
-	up := newUpstream(t, serveBytes(b, "image/png"))
+	b := imagetest.Bomb(t, "png", 50000, 50000)
+	up := imagetest.NewUpstream(t, imagetest.Serve(b, "image/png"))
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir()})
 	if w := get(p, up.URL+"/bomb.png"); w.Code != http.StatusBadGateway || w.Body.String() != "too many pixels\n" {
 		t.Errorf("50000×50000 PNG: %d %q, want 502 too many pixels", w.Code, w.Body)
@@ -738,4 +718,23 @@ func TestPixelBomb(t *testing.T) {
 	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
 		t.Errorf("the bomb was cached: %v", files)
 	}
+}
+
+// lastModified is an upstream answering img with a Last-Modified of mod.
+func lastModified(t *testing.T, img []byte, mod time.Time) *imagetest.Upstream {
+	return imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", mod.Format(http.TimeFormat))
+		w.Write(img)
+	})
+}
+
+// proxyWith is a proxy allowed to reach loopback, with or without a disk
+// cache, and its metrics.
+func proxyWith(t *testing.T, cache bool) (*Proxy, *Metrics) {
+	opt := Options{AllowPrivate: true}
+	if cache {
+		opt.CacheDir = t.TempDir()
+	}
+	opt.Metrics, _ = NewMetrics(nil)
+	return newProxy(t, opt), opt.Metrics
 }

@@ -94,34 +94,11 @@ func (s *Server) newHTTPState() {
 	s.http = h
 }
 
-// limits returns cfg.Serve with the defaults in place of zero values (a
-// Config built in code rather than loaded).
+// limits returns c, or the defaults when c is the zero value: a Config
+// built in code rather than loaded (max_conns is at least 1 once loaded).
 func limits(c config.Serve) config.Serve {
-	def := config.Serve{
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
-		MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128,
-	}
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = def.ReadHeaderTimeout
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = def.ReadTimeout
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = def.WriteTimeout
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = def.IdleTimeout
-	}
-	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = def.MaxHeaderBytes
-	}
 	if c.MaxConns <= 0 {
-		c.MaxConns = def.MaxConns
-	}
-	if c.MaxConnsPerIP < 0 {
-		c.MaxConnsPerIP = 0
+		return config.DefaultServe
 	}
 	return c
 }

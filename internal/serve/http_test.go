@@ -60,9 +60,9 @@ func newTestServer(t *testing.T, yml string, files map[string]string) *testServe
 	return &testServer{Server: srv, dir: dir, site: site}
 }
 
-// start runs the server on a loopback listener until the test ends, and
-// returns its address.
-func (s *testServer) start(t *testing.T) string {
+// run runs the server on a loopback listener and returns its address and
+// the function that stops it and returns Run's error.
+func (s *testServer) run(t *testing.T) (string, func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,15 +72,24 @@ func (s *testServer) start(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
+	return ln.Addr().String(), func() error {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			return err
 		case <-time.After(30 * time.Second):
-			t.Error("Run did not return")
+			t.Fatal("Run did not return")
 		}
-	})
-	return ln.Addr().String()
+		return nil
+	}
+}
+
+// start runs the server until the test ends and returns its address.
+func (s *testServer) start(t *testing.T) string {
+	t.Helper()
+	addr, stop := s.run(t)
+	t.Cleanup(func() { stop() })
+	return addr
 }
 
 const page404 = "<!doctype html><title>404</title><h1>页面不存在</h1>"
@@ -232,15 +241,8 @@ func TestDrain(t *testing.T) {
 	for _, withStuck := range []bool{false, true} {
 		s := newTestServer(t, "site: {dir: public}\nimages: {proxy: builtin, allow_private: true}\nsecret: s", siteFiles)
 		s.opt.Grace = 300 * time.Millisecond
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.opt.Listener = ln
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx) }()
-		base := "http://" + ln.Addr().String()
+		addr, stop := s.run(t)
+		base := "http://" + addr
 		get(t, base+"/", 200)
 		if withStuck {
 			// A proxy request whose upstream never answers.
@@ -249,8 +251,7 @@ func TestDrain(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
-		cancel()
-		err = <-done
+		err := stop()
 		var de *DrainError
 		switch {
 		case !withStuck && err != nil:
