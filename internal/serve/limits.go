@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net"
@@ -31,7 +32,8 @@ type limitListener struct {
 	open int
 	byIP map[netip.Addr]int
 
-	lastLog atomic.Int64 // unix nanoseconds of the last rejection logged
+	lastLog   atomic.Int64 // unix nanoseconds of the last rejection logged
+	rejecting atomic.Int32 // rejected connections being answered
 }
 
 func newLimitListener(ln net.Listener, maxConns, perIP int, state *httpState, log *slog.Logger) *limitListener {
@@ -83,14 +85,23 @@ func (l *limitListener) release(key netip.Addr) {
 }
 
 var (
-	busyAnswer    = []byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nContent-Length: 12\r\n\r\nserver busy\n")
-	perIPAnswer   = []byte("HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nContent-Length: 26\r\n\r\ntoo many connections open\n")
-	rejectTimeout = time.Second
+	busyAnswer  = []byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nContent-Length: 12\r\n\r\nserver busy\n")
+	perIPAnswer = []byte("HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nContent-Length: 26\r\n\r\ntoo many connections open\n")
 )
 
-// reject answers and closes c without reading from it. The answer fits in
-// an empty socket buffer; the deadline is there for the odd case where it
-// does not.
+// Rejected connections are answered by at most maxRejecting goroutines at
+// once, each within rejectTimeout; beyond that they are closed unanswered,
+// so that a flood of refused connections cannot hold the descriptors the
+// caps protect.
+const (
+	maxRejecting  = 64
+	rejectTimeout = 500 * time.Millisecond
+)
+
+// reject answers c and closes it. The request is read first (its head, for
+// at most rejectTimeout): a client that gets an answer before it has sent
+// its request takes it for a broken connection, and closing a socket with
+// unread bytes resets it, which may destroy the answer on its way.
 func (l *limitListener) reject(c net.Conn, key netip.Addr, reason string) {
 	l.state.rejected.WithLabelValues(reason).Inc()
 	// At most one log line a minute: under a flood, the metric counts.
@@ -99,15 +110,37 @@ func (l *limitListener) reject(c net.Conn, key netip.Addr, reason string) {
 		l.log.Warn("connections refused: over the limit (feedpost_http_connections_rejected_total counts them)",
 			"reason", reason, "client", key, "max_conns", l.max, "max_conns_per_ip", l.perIP)
 	}
+	if l.rejecting.Add(1) > maxRejecting {
+		l.rejecting.Add(-1)
+		c.Close()
+		return
+	}
 	answer := busyAnswer
 	if reason == "per_ip" {
 		answer = perIPAnswer
 	}
 	go func() {
+		defer l.rejecting.Add(-1)
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(rejectTimeout))
+		readHead(c)
 		c.SetWriteDeadline(time.Now().Add(rejectTimeout))
 		c.Write(answer)
-		c.Close()
 	}()
+}
+
+// readHead reads from c until the end of a request head, 8 KB, an error or
+// the deadline.
+func readHead(c net.Conn) {
+	buf := make([]byte, 8<<10)
+	n := 0
+	for n < len(buf) {
+		m, err := c.Read(buf[n:])
+		n += m
+		if bytes.Contains(buf[max(0, n-m-3):n], []byte("\r\n\r\n")) || err != nil {
+			return
+		}
+	}
 }
 
 // clientKey is the address a per-client limit counts against: the IPv4
