@@ -13,9 +13,9 @@ import (
 
 // limitListener caps the connections open at once, in total and per
 // client address, so that a few clients cannot take every file descriptor
-// of the process. A connection over a cap is accepted and closed at once
-// with a short 503 (total) or 429 (per address): the client learns why, and
-// the accept loop never blocks on it.
+// of the process. A connection over a cap is accepted, answered with a
+// short 503 (total) or 429 (per address) and closed, on a goroutine of its
+// own: the client learns why, and the accept loop never waits on it.
 //
 // golang.org/x/net/netutil.LimitListener caps only the total, blocks
 // accepting when full (so the kernel's backlog, not the server, decides
