@@ -9,8 +9,9 @@
 // builtin proxy and a separate process running Go's http.FileServer on the
 // same files, then, with the same client:
 //
-//   - hits: -runs rounds, each -d of http.FileServer then -d of the proxy's
-//     cached hits (every image fetched once before), 64 keep-alive
+//   - hits: -runs rounds, each -d of http.FileServer and -d of the proxy's
+//     cached hits (every image fetched once before; which goes first
+//     alternates from round to round), 64 keep-alive
 //     connections cycling over the images; it prints requests/s and p99 of
 //     each and the ratio proxy ÷ FileServer;
 //   - misses: -runs rounds of -d in which every request names a new URL,
@@ -246,8 +247,16 @@ func compare(client *http.Client, bin string, conns int, dur time.Duration, maxR
 		}
 		var fsRPS, pxRPS, fsP99, pxP99, ratios []float64
 		for r := range runs {
-			fs := load(client, conns, dur, maxReq, func(i int64) string { return fsURLs[i%int64(nImages)] })
-			px := load(client, conns, dur, maxReq, func(i int64) string { return proxyURLs[i%int64(nImages)] })
+			// Alternate which goes first, so that a drift in the machine's
+			// load does not always favour the same one.
+			var fs, px result
+			if r%2 == 0 {
+				fs = load(client, conns, dur, maxReq, func(i int64) string { return fsURLs[i%int64(nImages)] })
+				px = load(client, conns, dur, maxReq, func(i int64) string { return proxyURLs[i%int64(nImages)] })
+			} else {
+				px = load(client, conns, dur, maxReq, func(i int64) string { return proxyURLs[i%int64(nImages)] })
+				fs = load(client, conns, dur, maxReq, func(i int64) string { return fsURLs[i%int64(nImages)] })
+			}
 			fmt.Printf("round %d: http.FileServer %v\n", r+1, fs)
 			fmt.Printf("round %d: proxy hits      %v\n", r+1, px)
 			fsRPS, pxRPS = append(fsRPS, fs.rps()), append(pxRPS, px.rps())
