@@ -6,14 +6,18 @@
 //
 // It writes -images JPEG files of about -size bytes, serves them from a
 // loopback upstream (in this process), starts `feedpost serve` with the
-// builtin proxy and a separate process running Go's http.FileServer on the
-// same files, then, with the same client:
+// builtin proxy and two separate processes running Go's http.FileServer on
+// the same files — one bare, one behind the same http.Server timeouts as
+// feedpost serve — then, with the same client:
 //
-//   - hits: -runs rounds, each -d of http.FileServer and -d of the proxy's
+//   - hits: -runs rounds, each -d of each FileServer and -d of the proxy's
 //     cached hits (every image fetched once before; which goes first
-//     alternates from round to round), 64 keep-alive
+//     rotates from round to round), 64 keep-alive
 //     connections cycling over the images; it prints requests/s and p99 of
-//     each and the ratio proxy ÷ FileServer;
+//     each and the ratios proxy ÷ FileServer (bare, and with the same
+//     limits), the median of the rounds' ratios, and each server process's CPU
+//     time per request (from /proc), which other jobs on a shared machine
+//     move much less than requests/s;
 //   - misses: -runs rounds of -d in which every request names a new URL,
 //     so every one is a cache miss fetched from the upstream, which answers
 //     after -latency (20 ms); it prints misses/s and p99.
@@ -52,6 +56,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/mediaproxy"
 )
 
@@ -70,10 +75,11 @@ func main() {
 	latency := flag.Duration("latency", 20*time.Millisecond, "upstream latency for misses (with -feedpost)")
 	mode := flag.String("mode", "hits,misses", "what to measure (with -feedpost): hits, misses or both")
 	serveFiles := flag.String("serve-files", "", "internal: run http.FileServer on this folder and print its address")
+	limits := flag.Bool("limits", false, "internal, with -serve-files: use the http.Server limits of feedpost serve")
 	flag.Parse()
 
 	if *serveFiles != "" {
-		runFileServer(*serveFiles)
+		runFileServer(*serveFiles, *limits)
 		return
 	}
 	client := &http.Client{
@@ -222,63 +228,81 @@ func compare(client *http.Client, bin string, conns int, dur time.Duration, maxR
 	defer up.Close()
 	upstream := "http://" + upLn.Addr().String()
 
-	fsAddr, stopFS := startChild(exec.Command(os.Args[0], "-serve-files", files), "listening ")
+	fsAddr, fsPID, stopFS := startChild(exec.Command(os.Args[0], "-serve-files", files), "listening ")
 	defer stopFS()
+	flAddr, flPID, stopFL := startChild(exec.Command(os.Args[0], "-serve-files", files, "-limits"), "listening ")
+	defer stopFL()
 
 	const secret = "imgload-bench-secret"
 	os.WriteFile(filepath.Join(dir, "feed.xml"), []byte(`<rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>t</title><description>x</description></item></channel></rss>`), 0o644)
 	cfg := fmt.Sprintf("secret: %s\nsite: {dir: ''}\nhexo: {dir: ''}\nimages: {proxy: builtin, allow_private: true, cache_dir: cache, cache_size: 8GB}\n"+
 		"sources:\n  - url: feed.xml\n", secret)
 	os.WriteFile(filepath.Join(dir, "feedpost.yaml"), []byte(cfg), 0o644)
-	serveAddr, stopServe := startChild(exec.Command(bin, "serve", "-c", filepath.Join(dir, "feedpost.yaml"), "--addr", "127.0.0.1:0"), "addr=")
+	serveAddr, servePID, stopServe := startChild(exec.Command(bin, "serve", "-c", filepath.Join(dir, "feedpost.yaml"), "--addr", "127.0.0.1:0"), "addr=")
 	defer stopServe()
 
 	if strings.Contains(mode, "hits") {
-		proxyURLs := make([]string, nImages)
-		fsURLs := make([]string, nImages)
-		for i, name := range names {
-			proxyURLs[i] = "http://" + serveAddr + mediaproxy.URL("", []byte(secret), upstream+"/img/"+name)
-			fsURLs[i] = "http://" + fsAddr + "/" + name
-			for _, u := range []string{proxyURLs[i], fsURLs[i]} {
+		// Three servers of the same files: the proxy's cached hits, a bare
+		// http.FileServer, and http.FileServer behind the same timeouts as
+		// feedpost serve (what a hardened server costs, apart from the
+		// handler).
+		servers := []struct {
+			name string
+			pid  int
+			urls []string
+		}{{"proxy hits", servePID, nil}, {"http.FileServer", fsPID, nil}, {"FileServer+limits", flPID, nil}}
+		for _, name := range names {
+			servers[0].urls = append(servers[0].urls, "http://"+serveAddr+mediaproxy.URL("", []byte(secret), upstream+"/img/"+name))
+			servers[1].urls = append(servers[1].urls, "http://"+fsAddr+"/"+name)
+			servers[2].urls = append(servers[2].urls, "http://"+flAddr+"/"+name)
+		}
+		for _, sv := range servers {
+			for _, u := range sv.urls {
 				if _, err := get(client, u); err != nil {
 					log.Fatalf("imgload: priming %s: %v", u, err)
 				}
 			}
 		}
-		var fsRPS, pxRPS, fsP99, pxP99, ratios []float64
+		rps := make([][]float64, len(servers))
+		p99 := make([][]float64, len(servers))
+		cpu := make([][]float64, len(servers))
+		var ratioBare, ratioLimits []float64
 		for r := range runs {
-			// Alternate which goes first, so that a drift in the machine's
+			// Rotate which goes first, so that a drift in the machine's
 			// load does not always favour the same one.
-			var fs, px result
-			if r%2 == 0 {
-				fs = load(client, conns, dur, maxReq, func(i int64) string { return fsURLs[i%int64(nImages)] })
-				px = load(client, conns, dur, maxReq, func(i int64) string { return proxyURLs[i%int64(nImages)] })
-			} else {
-				px = load(client, conns, dur, maxReq, func(i int64) string { return proxyURLs[i%int64(nImages)] })
-				fs = load(client, conns, dur, maxReq, func(i int64) string { return fsURLs[i%int64(nImages)] })
+			var round [3]float64
+			for k := range servers {
+				i := (k + r) % len(servers)
+				sv := servers[i]
+				res, c := measured(sv.pid, func() result {
+					return load(client, conns, dur, maxReq, func(n int64) string { return sv.urls[n%int64(nImages)] })
+				})
+				fmt.Printf("round %d: %-17s %v cpu_us_per_req=%.1f\n", r+1, sv.name, res, c)
+				rps[i], p99[i], cpu[i] = append(rps[i], res.rps()), append(p99[i], res.pct(0.99)), append(cpu[i], c)
+				round[i] = res.rps()
 			}
-			fmt.Printf("round %d: http.FileServer %v\n", r+1, fs)
-			fmt.Printf("round %d: proxy hits      %v\n", r+1, px)
-			fsRPS, pxRPS = append(fsRPS, fs.rps()), append(pxRPS, px.rps())
-			fsP99, pxP99 = append(fsP99, fs.pct(0.99)), append(pxP99, px.pct(0.99))
-			ratios = append(ratios, px.rps()/fs.rps())
+			ratioBare, ratioLimits = append(ratioBare, round[0]/round[1]), append(ratioLimits, round[0]/round[2])
 		}
-		fmt.Printf("hits: fileserver_rps=%.0f fileserver_p99_ms=%.2f proxy_rps=%.0f proxy_p99_ms=%.2f ratio=%.2f (per round: %s)\n",
-			median(fsRPS), median(fsP99), median(pxRPS), median(pxP99), median(ratios), joinF(ratios))
+		fmt.Printf("hits: proxy_rps=%.0f proxy_p99_ms=%.2f proxy_cpu_us=%.1f fileserver_rps=%.0f fileserver_p99_ms=%.2f fileserver_cpu_us=%.1f "+
+			"limits_rps=%.0f limits_p99_ms=%.2f limits_cpu_us=%.1f ratio=%.2f ratio_limits=%.2f (per round: %s / %s)\n",
+			median(rps[0]), median(p99[0]), median(cpu[0]), median(rps[1]), median(p99[1]), median(cpu[1]),
+			median(rps[2]), median(p99[2]), median(cpu[2]), median(ratioBare), median(ratioLimits), joinF(ratioBare), joinF(ratioLimits))
 	}
 	if strings.Contains(mode, "misses") {
-		var rps, p99 []float64
+		var rps, p99, cpu []float64
 		var seq atomic.Int64
 		for r := range runs {
-			res := load(client, conns, dur, maxReq, func(int64) string {
-				n := seq.Add(1)
-				return "http://" + serveAddr + mediaproxy.URL("", []byte(secret), fmt.Sprintf("%s/miss/%d/%s", upstream, n, names[n%int64(nImages)]))
+			res, c := measured(servePID, func() result {
+				return load(client, conns, dur, maxReq, func(int64) string {
+					n := seq.Add(1)
+					return "http://" + serveAddr + mediaproxy.URL("", []byte(secret), fmt.Sprintf("%s/miss/%d/%s", upstream, n, names[n%int64(nImages)]))
+				})
 			})
-			fmt.Printf("round %d: proxy misses    %v\n", r+1, res)
-			rps, p99 = append(rps, res.rps()), append(p99, res.pct(0.99))
+			fmt.Printf("round %d: proxy misses    %v cpu_us_per_req=%.1f\n", r+1, res, c)
+			rps, p99, cpu = append(rps, res.rps()), append(p99, res.pct(0.99)), append(cpu, c)
 		}
-		fmt.Printf("misses: upstream_latency_ms=%d misses_per_s=%.0f p99_ms=%.2f (per round: %s)\n",
-			latency.Milliseconds(), median(rps), median(p99), joinF(rps))
+		fmt.Printf("misses: upstream_latency_ms=%d misses_per_s=%.0f p99_ms=%.2f cpu_us=%.1f (per round: %s)\n",
+			latency.Milliseconds(), median(rps), median(p99), median(cpu), joinF(rps))
 	}
 }
 
@@ -304,19 +328,26 @@ func makeJPEG(seed, size int) []byte {
 	}
 }
 
-// runFileServer is the -serve-files child: Go's http.FileServer, nothing else.
-func runFileServer(dir string) {
+// runFileServer is the -serve-files child: Go's http.FileServer, bare or
+// with the timeouts and header cap `feedpost serve` sets by default.
+func runFileServer(dir string, limits bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir))}
+	if limits {
+		d := config.DefaultServe
+		srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = d.ReadHeaderTimeout, d.ReadTimeout, d.WriteTimeout, d.IdleTimeout
+		srv.MaxHeaderBytes = int(d.MaxHeaderBytes)
+	}
 	fmt.Fprintln(os.Stderr, "listening", ln.Addr())
-	log.Fatal(http.Serve(ln, http.FileServer(http.Dir(dir))))
+	log.Fatal(srv.Serve(ln))
 }
 
 // startChild starts cmd and waits for a line of its stderr holding marker
 // followed by a loopback address, which it returns with a stop function.
-func startChild(cmd *exec.Cmd, marker string) (string, func()) {
+func startChild(cmd *exec.Cmd, marker string) (string, int, func()) {
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		log.Fatal(err)
@@ -356,12 +387,45 @@ func startChild(cmd *exec.Cmd, marker string) (string, func()) {
 			stop()
 			log.Fatalf("imgload: %v", err)
 		}
-		return addr, stop
+		return addr, cmd.Process.Pid, stop
 	case <-ctx.Done():
 		stop()
 		log.Fatalf("imgload: %s printed no %q line", cmd.Path, marker)
 	}
-	return "", nil
+	return "", 0, nil
+}
+
+// cpuTime is the CPU time (user + system) process pid has used, from
+// /proc; ok is false where there is no /proc.
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command name, which is in parentheses and may
+	// hold spaces: state is field 3, utime 14, stime 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	const ticks = 100 // USER_HZ, 100 on every Linux architecture Go supports
+	return time.Duration(ut+st) * time.Second / ticks, true
+}
+
+// measured is a round of load with the server process's CPU time per
+// request: a figure that, unlike requests/s, other jobs on the machine
+// barely move.
+func measured(pid int, run func() result) (result, float64) {
+	before, ok := cpuTime(pid)
+	r := run()
+	after, ok2 := cpuTime(pid)
+	if !ok || !ok2 || r.requests == 0 {
+		return r, 0
+	}
+	return r, float64((after - before).Microseconds()) / float64(r.requests)
 }
 
 func median(v []float64) float64 {

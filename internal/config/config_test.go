@@ -43,7 +43,7 @@ func TestDefaults(t *testing.T) {
 			EscapeBraces: true},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
-		Serve: Serve{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute,
+		Serve: Serve{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: time.Minute,
 			IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128},
 		Sources: []Source{{Key: "feed.xml", URL: "feed.xml", FetchURL: "/srv/news/feed.xml",
 			Limit: 30, Interval: 30 * time.Minute, Enabled: true, Line: 2}},

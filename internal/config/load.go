@@ -662,7 +662,7 @@ func defaults(dir string) *Config {
 
 // DefaultServe is the `serve:` block's defaults.
 var DefaultServe = Serve{
-	ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 	WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
 	MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128,
 }

@@ -53,7 +53,7 @@ func (p *Proxy) fetch(rawURL, key string) (b *blob, err error) {
 	if !img.Modified.IsZero() {
 		m.Modified = img.Modified
 	}
-	b, err = p.cache.commit(f, key, m)
+	b, err = p.cache.commit(f, key, m.withHeaders())
 	if err != nil {
 		p.log.Error("image proxy: cache write", "error", err)
 		return nil, errorf(http.StatusInternalServerError, "internal_error", "internal error")

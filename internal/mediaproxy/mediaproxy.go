@@ -39,12 +39,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/feedpost/feedpost/internal/imagefetch"
@@ -125,6 +128,7 @@ type Proxy struct {
 	cache        *diskCache // nil: no disk cache
 	flight       flightGroup
 	failures     negativeCache
+	macs         sync.Pool // of hash.Hash: HMAC-SHA256 under secret
 	metrics      *Metrics
 	log          *slog.Logger
 }
@@ -218,12 +222,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.metrics.request(outcome, sw.bytes)
 }
 
+// Header values shared by every response: assigned, not Set, so that a hit
+// allocates none of them (net/http only reads them).
+var (
+	hdrNosniff      = []string{"nosniff"}
+	hdrCSP          = []string{headerCSP}
+	hdrNoReferrer   = []string{"no-referrer"}
+	hdrAnyOrigin    = []string{"*"}
+	hdrCacheControl = []string{headerCacheControl}
+)
+
 func (p *Proxy) serve(w *statusWriter, r *http.Request) string {
 	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", headerCSP)
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Access-Control-Allow-Origin", "*")
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Content-Security-Policy"] = hdrCSP
+	h["Referrer-Policy"] = hdrNoReferrer
+	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		return fail(w, errorf(http.StatusMethodNotAllowed, "bad_request", "method %s not allowed: use GET or HEAD", r.Method))
@@ -232,47 +246,46 @@ func (p *Proxy) serve(w *statusWriter, r *http.Request) string {
 	if err != nil {
 		return fail(w, err)
 	}
+	key := cacheKey(rawURL)
+	if b := p.cache.open(key); b != nil {
+		defer b.release()
+		// A hit has a file of its own: ServeContent on it sends the bytes
+		// with sendfile(2), not through a buffer. The server's write
+		// timeout, which started with the request, is the hit's own.
+		return p.send(w, r, b, newFileContent(b.f, b.meta.Size), "hit")
+	}
+	if u, err := url.Parse(rawURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fail(w, errorf(http.StatusBadRequest, "bad_request", "only absolute http(s) URLs can be proxied"))
+	}
+	if pe := p.failures.get(key); pe != nil {
+		return fail(w, pe)
+	}
 	rc := http.NewResponseController(w)
 	if p.writeTimeout > 0 {
 		// Room for the upstream fetch (ours or the one we wait for) and
 		// then for sending. Not every ResponseWriter supports deadlines.
 		_ = rc.SetWriteDeadline(time.Now().Add(p.dl.Timeout() + p.writeTimeout))
 	}
-	key := cacheKey(rawURL)
-	if b := p.cache.open(key); b != nil {
-		defer b.release()
-		p.setWriteDeadline(rc)
-		// A hit has a file of its own: ServeContent on it sends the bytes
-		// with sendfile(2), not through a buffer.
-		return p.send(w, r, b, &fileContent{File: b.f, size: b.meta.Size}, "hit")
-	}
-	if pe := p.failures.get(key); pe != nil {
-		return fail(w, pe)
-	}
 	b, err := p.flight.do(key, func() (*blob, error) { return p.fetch(rawURL, key) })
 	if err != nil {
 		return fail(w, err)
 	}
 	defer b.release()
-	p.setWriteDeadline(rc)
-	// The blob may be shared by collapsed requests: each reads it at its
-	// own offsets.
-	return p.send(w, r, b, io.NewSectionReader(b.f, 0, b.meta.Size), "miss")
-}
-
-func (p *Proxy) setWriteDeadline(rc *http.ResponseController) {
 	if p.writeTimeout > 0 {
 		_ = rc.SetWriteDeadline(time.Now().Add(p.writeTimeout))
 	}
+	// The blob may be shared by collapsed requests: each reads it at its
+	// own offsets.
+	return p.send(w, r, b, io.NewSectionReader(b.f, 0, b.meta.Size), "miss")
 }
 
 // send answers with the image: http.ServeContent answers If-None-Match and
 // If-Modified-Since with 304 and handles HEAD and Range.
 func (p *Proxy) send(w *statusWriter, r *http.Request, b *blob, content io.ReadSeeker, outcome string) string {
 	h := w.Header()
-	h.Set("Content-Type", b.meta.Type)
-	h.Set("ETag", b.meta.ETag)
-	h.Set("Cache-Control", headerCacheControl)
+	h["Content-Type"] = b.meta.typeHeader
+	h["Etag"] = b.meta.etagHeader
+	h["Cache-Control"] = hdrCacheControl
 	http.ServeContent(w, r, "", b.meta.Modified, content)
 	if w.status == http.StatusNotModified {
 		return "not_modified"
@@ -283,16 +296,75 @@ func (p *Proxy) send(w *statusWriter, r *http.Request, b *blob, content io.ReadS
 // fileContent is a cache file as http.ServeContent should see it: the
 // image bytes only, not the trailer after them. It keeps the *os.File's
 // SyscallConn, which is what lets net/http hand the file to sendfile(2).
+//
+// It also spares a hit the two lseek(2) calls ServeContent makes to learn
+// the size (Seek to the end, then back to the start): it knows the size,
+// and it knows where the file's offset is until the file is handed to the
+// kernel, so a Seek that would not move the offset is not made.
 type fileContent struct {
 	*os.File
 	size int64
+	pos  int64 // the offset Read reads from next, as ServeContent sees it
+	real int64 // the file's own offset; -1 once unknown
+}
+
+func newFileContent(f *os.File, size int64) *fileContent {
+	return &fileContent{File: f, size: size}
 }
 
 func (f *fileContent) Seek(offset int64, whence int) (int64, error) {
-	if whence == io.SeekEnd {
-		return f.File.Seek(f.size+offset, io.SeekStart)
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = f.pos + offset
+	case io.SeekEnd:
+		abs = f.size + offset
+	default:
+		return 0, errors.New("fileContent.Seek: invalid whence")
 	}
-	return f.File.Seek(offset, whence)
+	if abs < 0 {
+		return 0, errors.New("fileContent.Seek: negative position")
+	}
+	f.pos = abs
+	return abs, nil
+}
+
+func (f *fileContent) Read(p []byte) (int, error) {
+	if f.pos >= f.size {
+		return 0, io.EOF
+	}
+	if err := f.sync(); err != nil {
+		return 0, err
+	}
+	n, err := f.File.Read(p[:min(int64(len(p)), f.size-f.pos)])
+	f.pos += int64(n)
+	f.real = f.pos
+	return n, err
+}
+
+// SyscallConn is how net/http reaches the descriptor for sendfile(2),
+// which reads from the file's own offset and moves it: the offset is set
+// first, and unknown after.
+func (f *fileContent) SyscallConn() (syscall.RawConn, error) {
+	if err := f.sync(); err != nil {
+		return nil, err
+	}
+	f.real = -1
+	return f.File.SyscallConn()
+}
+
+// sync moves the file's offset to pos when it is elsewhere.
+func (f *fileContent) sync() error {
+	if f.real == f.pos {
+		return nil
+	}
+	if _, err := f.File.Seek(f.pos, io.SeekStart); err != nil {
+		return err
+	}
+	f.real = f.pos
+	return nil
 }
 
 // fail writes err's short reason as a plain-text error and returns its
@@ -311,7 +383,8 @@ func fail(w http.ResponseWriter, err error) string {
 	return pe.outcome
 }
 
-// parsePath returns the verified original URL of a proxy path.
+// parsePath returns the original URL of a proxy path, its signature
+// verified.
 func (p *Proxy) parsePath(path string) (string, error) {
 	if i := strings.Index(path, "/img/"); i >= 0 {
 		path = path[i+len("/img/"):]
@@ -327,20 +400,28 @@ func (p *Proxy) parsePath(path string) (string, error) {
 		return "", errorf(http.StatusBadRequest, "bad_request", "malformed proxy path: the URL segment is not base64url")
 	}
 	mac, err := decodeSegment(sig)
-	if err != nil || !hmac.Equal(mac, hmacSum(p.secret, raw)) {
+	if err != nil || !p.verify(mac, raw) {
 		return "", errorf(http.StatusForbidden, "forbidden", "invalid signature")
 	}
-	u, err := url.Parse(string(raw))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", errorf(http.StatusBadRequest, "bad_request", "only absolute http(s) URLs can be proxied")
-	}
+	// Whether it is an http(s) URL is checked on a miss only: a cached
+	// one was checked when it was fetched.
 	return string(raw), nil
 }
 
-func hmacSum(secret, msg []byte) []byte {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(msg)
-	return mac.Sum(nil)
+// verify reports whether mac is the signature of msg. The HMAC states are
+// pooled: a cache hit is cheap enough that allocating one per request
+// shows.
+func (p *Proxy) verify(mac, msg []byte) bool {
+	h, _ := p.macs.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, p.secret)
+	}
+	h.Reset()
+	h.Write(msg)
+	var buf [sha256.Size]byte
+	ok := hmac.Equal(mac, h.Sum(buf[:0]))
+	p.macs.Put(h)
+	return ok
 }
 
 // decodeSegment decodes unpadded base64url, tolerating padding that some

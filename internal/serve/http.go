@@ -108,13 +108,24 @@ func limits(c config.Serve) config.Serve {
 // Allow otherwise).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	if s.proxy != nil {
-		mux.Handle("/img/", s.proxy)
-	}
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", &siteHandler{dir: s.cfg.Site.Dir, log: s.log})
-	return s.track(getOrHead(mux))
+	var h http.Handler = mux
+	if s.proxy != nil {
+		// Image requests skip the mux's routing: a cached image is the
+		// cheapest and most frequent request the daemon answers. The
+		// proxy reads only its own segments, so a path the mux would have
+		// cleaned first is simply refused by the signature check.
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/img/") {
+				s.proxy.ServeHTTP(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		})
+	}
+	return s.track(getOrHead(h))
 }
 
 // getOrHead refuses every other method: the daemon serves files and
@@ -167,6 +178,8 @@ func (s *Server) listen() (net.Listener, error) {
 // newHTTPServer is net/http's server with the limits a server on the open
 // internet needs: without them an idle, half-sent or never-read connection
 // is held for ever, and a few hundred of them exhaust the process's files.
+// (With read_timeout equal to read_header_timeout, the defaults, net/http
+// sets one read deadline per request instead of two.)
 func (s *Server) newHTTPServer() *http.Server {
 	lim := limits(s.cfg.Serve)
 	return &http.Server{
