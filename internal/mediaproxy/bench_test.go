@@ -24,9 +24,9 @@ type discardWriter struct {
 	status int
 }
 
-func (w *discardWriter) Header() http.Header                 { return w.h }
-func (w *discardWriter) WriteHeader(code int)                { w.status = code }
-func (w *discardWriter) Write(b []byte) (int, error)         { return len(b), nil }
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) WriteHeader(code int)        { w.status = code }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) ReadFrom(r io.Reader) (int64, error) {
 	if lr, ok := r.(*io.LimitedReader); ok {
 		return lr.N, nil
