@@ -33,10 +33,11 @@
 #      (Hugo writer output, bench/hugo-site layouts) and `hexo generate` (Hexo
 #      writer output, testdata/hexo-site), each into an empty folder.
 #   5. `feedpost serve` with the built-in image proxy, and Go's http.FileServer
-#      in a process of its own on the same 16 JPEG files; bench/imgload loads
-#      both with 64 keep-alive connections, alternating rounds: cached-hit
-#      requests/s and p99 of each and their ratio; then misses/s (every request
-#      a new URL) against a loopback upstream answering after 20 ms.
+#      in processes of their own on the same 16 JPEG files (bare, and behind
+#      serve's timeouts); bench/imgload loads them with 64 keep-alive
+#      connections, rotating rounds: cached-hit requests/s, p99 and server CPU
+#      per request of each and the ratios; then misses/s (every request a new
+#      URL) against a loopback upstream answering after 20 ms.
 #   6. (full mode) peak RSS of a 2,000-source cycle against the 500-source one.
 #
 # Only loopback addresses are used; every server started here is stopped on
@@ -301,16 +302,18 @@ fi
 log "5. image proxy: cached hits against http.FileServer, misses against a 20 ms upstream ($RUNS rounds of $LOAD_T)"
 S=$WORK/imgload
 mkdir -p "$S"
-# imgload starts `feedpost serve` (builtin proxy) and a separate http.FileServer process on
-# the same 16 JPEG files, and loads both with the same client, round after round.
+# imgload starts `feedpost serve` (builtin proxy) and two http.FileServer processes (bare,
+# and behind serve's timeouts) on the same 16 JPEG files, and loads them with the same
+# client, round after round.
 "$B/imgload" -feedpost "$B/feedpost" -c 64 -d $LOAD_T -runs "$RUNS" -latency 20ms >"$S/out.txt" 2>"$S/err.txt" ||
   die "imgload failed: $(cat "$S/err.txt")"
 cat "$S/out.txt" >&2
 H=$(grep '^hits:' "$S/out.txt") M=$(grep '^misses:' "$S/out.txt")
 f() { printf '%s\n' "$1" | grep -o "$2=[0-9.]*" | cut -d= -f2; }
-ROWS+=("| 5. image proxy, cached hits, 64 connections | requests/s; p99 ms | $(f "$H" proxy_rps); $(f "$H" proxy_p99_ms) | |")
-ROWS+=("| | http.FileServer, same files and client: requests/s; p99 ms | $(f "$H" fileserver_rps); $(f "$H" fileserver_p99_ms) | |")
-ROWS+=("| | hits ÷ FileServer (median of the rounds' ratios) | $(f "$H" ratio) | ≥ 1.0 |")
+ROWS+=("| 5. image proxy, cached hits, 64 connections | requests/s; p99 ms; server CPU µs/request | $(f "$H" proxy_rps); $(f "$H" proxy_p99_ms); $(f "$H" proxy_cpu_us) | |")
+ROWS+=("| | http.FileServer, same files and client: requests/s; p99 ms; CPU µs/request | $(f "$H" fileserver_rps); $(f "$H" fileserver_p99_ms); $(f "$H" fileserver_cpu_us) | |")
+ROWS+=("| | http.FileServer behind serve's timeouts: requests/s; p99 ms; CPU µs/request | $(f "$H" limits_rps); $(f "$H" limits_p99_ms); $(f "$H" limits_cpu_us) | |")
+ROWS+=("| | hits ÷ FileServer (median of the rounds' ratios): bare; with the same timeouts | $(f "$H" ratio); $(f "$H" ratio_limits) | ≥ 1.0 |")
 ROWS+=("| | misses/s against a 20 ms upstream; p99 ms | $(f "$M" misses_per_s); $(f "$M" p99_ms) | |")
 
 # ---- 6. memory flatness ---------------------------------------------------------

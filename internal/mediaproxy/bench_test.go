@@ -17,8 +17,8 @@ import (
 )
 
 // discardWriter is a ResponseWriter that throws the body away; its
-// ReadFrom stands for the connection's sendfile, so that the copy buffer
-// net/http would not use either is not counted.
+// ReadFrom stands for the connection's sendfile and copies nothing, so that
+// what is measured is the handler, not a copy net/http does not make.
 type discardWriter struct {
 	h      http.Header
 	status int
