@@ -15,7 +15,8 @@
 //     rotates from round to round), 64 keep-alive
 //     connections cycling over the images; it prints requests/s and p99 of
 //     each and the ratios proxy ÷ FileServer (bare, and with the same
-//     limits), the median of the rounds' ratios, and each server process's CPU
+//     limits) and proxy ÷ the daemon's own site handler on the same files,
+//     the median of the rounds' ratios, and each server process's CPU
 //     time per request (from /proc), which other jobs on a shared machine
 //     move much less than requests/s;
 //   - misses: -runs rounds of -d in which every request names a new URL,
@@ -116,6 +117,7 @@ func main() {
 
 // result is one round of load.
 type result struct {
+	clientCPU        float64 // this process's CPU µs per request (set by measured)
 	requests, failed int64
 	elapsed          time.Duration
 	lat              []time.Duration // sorted
@@ -235,26 +237,31 @@ func compare(client *http.Client, bin string, conns int, dur time.Duration, maxR
 
 	const secret = "imgload-bench-secret"
 	os.WriteFile(filepath.Join(dir, "feed.xml"), []byte(`<rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>t</title><description>x</description></item></channel></rss>`), 0o644)
-	cfg := fmt.Sprintf("secret: %s\nsite: {dir: ''}\nhexo: {dir: ''}\nimages: {proxy: builtin, allow_private: true, cache_dir: cache, cache_size: 8GB}\n"+
+	// site.dir is the image folder too, so that the daemon's own static
+	// file handler can be loaded on the same files (its build adds a few
+	// pages there, which nothing here asks for).
+	cfg := fmt.Sprintf("secret: %s\nsite: {dir: files}\nhexo: {dir: ''}\nimages: {proxy: builtin, allow_private: true, cache_dir: cache, cache_size: 8GB}\n"+
 		"sources:\n  - url: feed.xml\n", secret)
 	os.WriteFile(filepath.Join(dir, "feedpost.yaml"), []byte(cfg), 0o644)
 	serveAddr, servePID, stopServe := startChild(exec.Command(bin, "serve", "-c", filepath.Join(dir, "feedpost.yaml"), "--addr", "127.0.0.1:0"), "addr=")
 	defer stopServe()
 
 	if strings.Contains(mode, "hits") {
-		// Three servers of the same files: the proxy's cached hits, a bare
-		// http.FileServer, and http.FileServer behind the same timeouts as
+		// Four servers of the same files: the proxy's cached hits, a bare
+		// http.FileServer, http.FileServer behind the same timeouts as
 		// feedpost serve (what a hardened server costs, apart from the
-		// handler).
+		// handler), and the daemon's own site handler (the same process and
+		// stack as the proxy, serving the files as static files).
 		servers := []struct {
 			name string
 			pid  int
 			urls []string
-		}{{"proxy hits", servePID, nil}, {"http.FileServer", fsPID, nil}, {"FileServer+limits", flPID, nil}}
+		}{{"proxy hits", servePID, nil}, {"http.FileServer", fsPID, nil}, {"FileServer+limits", flPID, nil}, {"serve site files", servePID, nil}}
 		for _, name := range names {
 			servers[0].urls = append(servers[0].urls, "http://"+serveAddr+mediaproxy.URL("", []byte(secret), upstream+"/img/"+name))
 			servers[1].urls = append(servers[1].urls, "http://"+fsAddr+"/"+name)
 			servers[2].urls = append(servers[2].urls, "http://"+flAddr+"/"+name)
+			servers[3].urls = append(servers[3].urls, "http://"+serveAddr+"/"+name)
 		}
 		for _, sv := range servers {
 			for _, u := range sv.urls {
@@ -266,27 +273,30 @@ func compare(client *http.Client, bin string, conns int, dur time.Duration, maxR
 		rps := make([][]float64, len(servers))
 		p99 := make([][]float64, len(servers))
 		cpu := make([][]float64, len(servers))
-		var ratioBare, ratioLimits []float64
+		var ratioBare, ratioLimits, ratioSite []float64
 		for r := range runs {
 			// Rotate which goes first, so that a drift in the machine's
 			// load does not always favour the same one.
-			var round [3]float64
+			var round [4]float64
 			for k := range servers {
 				i := (k + r) % len(servers)
 				sv := servers[i]
 				res, c := measured(sv.pid, func() result {
 					return load(client, conns, dur, maxReq, func(n int64) string { return sv.urls[n%int64(nImages)] })
 				})
-				fmt.Printf("round %d: %-17s %v cpu_us_per_req=%.1f\n", r+1, sv.name, res, c)
+				fmt.Printf("round %d: %-17s %v cpu_us_per_req=%.1f client_cpu_us_per_req=%.1f\n", r+1, sv.name, res, c, res.clientCPU)
 				rps[i], p99[i], cpu[i] = append(rps[i], res.rps()), append(p99[i], res.pct(0.99)), append(cpu[i], c)
 				round[i] = res.rps()
 			}
 			ratioBare, ratioLimits = append(ratioBare, round[0]/round[1]), append(ratioLimits, round[0]/round[2])
+			ratioSite = append(ratioSite, round[0]/round[3])
 		}
 		fmt.Printf("hits: proxy_rps=%.0f proxy_p99_ms=%.2f proxy_cpu_us=%.1f fileserver_rps=%.0f fileserver_p99_ms=%.2f fileserver_cpu_us=%.1f "+
-			"limits_rps=%.0f limits_p99_ms=%.2f limits_cpu_us=%.1f ratio=%.2f ratio_limits=%.2f (per round: %s / %s)\n",
+			"limits_rps=%.0f limits_p99_ms=%.2f limits_cpu_us=%.1f site_rps=%.0f site_p99_ms=%.2f site_cpu_us=%.1f "+
+			"ratio=%.2f ratio_limits=%.2f ratio_site=%.2f (per round: %s / %s / %s)\n",
 			median(rps[0]), median(p99[0]), median(cpu[0]), median(rps[1]), median(p99[1]), median(cpu[1]),
-			median(rps[2]), median(p99[2]), median(cpu[2]), median(ratioBare), median(ratioLimits), joinF(ratioBare), joinF(ratioLimits))
+			median(rps[2]), median(p99[2]), median(cpu[2]), median(rps[3]), median(p99[3]), median(cpu[3]),
+			median(ratioBare), median(ratioLimits), median(ratioSite), joinF(ratioBare), joinF(ratioLimits), joinF(ratioSite))
 	}
 	if strings.Contains(mode, "misses") {
 		var rps, p99, cpu []float64
@@ -420,11 +430,14 @@ func cpuTime(pid int) (time.Duration, bool) {
 // barely move.
 func measured(pid int, run func() result) (result, float64) {
 	before, ok := cpuTime(pid)
+	self, _ := cpuTime(os.Getpid())
 	r := run()
 	after, ok2 := cpuTime(pid)
+	selfAfter, _ := cpuTime(os.Getpid())
 	if !ok || !ok2 || r.requests == 0 {
 		return r, 0
 	}
+	r.clientCPU = float64((selfAfter - self).Microseconds()) / float64(r.requests)
 	return r, float64((after - before).Microseconds()) / float64(r.requests)
 }
 
