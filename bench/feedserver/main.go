@@ -47,7 +47,11 @@ func main() {
 	gen := flag.Int("gen", 0, "generation: a different one changes every item")
 	latency := flag.Duration("latency", 5*time.Millisecond, "delay before every response")
 	maxTime := flag.Duration("max-time", 2*time.Hour, "stop by itself after this long")
+	hosts := flag.Int("hosts", 1, "serve on this many loopback addresses (127.0.1.1, 127.0.1.2, …, one port): that many hosts to fetch.per_host; -addr is ignored when > 1")
 	flag.Parse()
+	if *hosts > 1 {
+		*addr = "127.0.1.1:0"
+	}
 
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -110,6 +114,14 @@ func main() {
 	if err != nil {
 		log.Fatalf("feedserver: %v", err)
 	}
+	lns := []net.Listener{ln}
+	for h := 2; h <= *hosts; h++ {
+		more, err := net.Listen("tcp", fmt.Sprintf("127.0.1.%d:%d", h, ln.Addr().(*net.TCPAddr).Port))
+		if err != nil {
+			log.Fatalf("feedserver: host %d: %v", h, err)
+		}
+		lns = append(lns, more)
+	}
 	if *addrFile != "" {
 		tmp := *addrFile + ".tmp"
 		if err := os.WriteFile(tmp, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
@@ -133,6 +145,9 @@ func main() {
 		defer done()
 		srv.Shutdown(shut)
 	}()
+	for _, more := range lns[1:] {
+		go srv.Serve(more)
+	}
 	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 		log.Fatalf("feedserver: %v", err)
 	}

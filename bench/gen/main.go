@@ -16,6 +16,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/feedpost/feedpost/bench/workload"
 )
@@ -34,6 +35,7 @@ func main() {
 	site := flag.String("site", "public", "built-in site folder, relative to -dir (\"\" disables)")
 	config := flag.String("config", "feedpost.yaml", "config file name, relative to -dir")
 	secret := flag.String("secret", "", "images.proxy: builtin with this signing secret (the image proxy benchmark)")
+	hosts := flag.Int("hosts", 1, "with -server from a feedserver -hosts N: spread the sources over its N addresses (127.0.1.1 …)")
 	flag.Parse()
 	if *dir == "" || (*server == "") == !*files {
 		log.Fatal("gen: want -dir and exactly one of -server or -files")
@@ -60,10 +62,14 @@ func main() {
 		}
 	} else {
 		urlFor = func(i int) string { return fmt.Sprintf("%s/feed/%d.xml", *server, i) }
+		if *hosts > 1 {
+			_, port, _ := strings.Cut(strings.TrimPrefix(*server, "http://"), ":")
+			urlFor = func(i int) string { return fmt.Sprintf("http://127.0.1.%d:%s/feed/%d.xml", i%*hosts+1, port, i) }
+		}
 	}
 	rel := func(s string) string {
-		if s == "" {
-			return ""
+		if s == "" || strings.Contains(s, "://") { // "" disables; a postgres:// store stays as it is
+			return s
 		}
 		return filepath.Join(*dir, s)
 	}

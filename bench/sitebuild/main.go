@@ -79,12 +79,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer st.Close()
-	n, err := st.CountItems("")
+	n, err := st.CountItems(context.Background(), "")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -150,12 +150,12 @@ func tempFiles(t *testing.T, dir string) []string {
 
 func checkStore(t *testing.T, dir string) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, "feedpost.db"))
+	st, err := store.Open(context.Background(), filepath.Join(dir, "feedpost.db"), store.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	defer st.Close()
-	if err := st.IntegrityCheck(); err != nil {
+	if err := st.IntegrityCheck(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -275,7 +275,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Run(sig.sig.String(), func(t *testing.T) {
 			slow := newSlowFeeds(t, 50, 5, 100*time.Millisecond) // ~2.5s at per_host 2
 			dir := t.TempDir()
-			cmd := exec.Command(bin, "run", "-q", "-c", writeCrashConfig(t, dir, slow, 2))
+			cmd := exec.Command(bin, "run", "-c", writeCrashConfig(t, dir, slow, 2))
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -304,6 +304,12 @@ func TestCrashSafety(t *testing.T) {
 			}
 			if slow.requests.Load() >= 50 {
 				t.Errorf("the run was not stopped early: %d requests", slow.requests.Load())
+			}
+			// An interrupted run still prints its summary, then says why
+			// it stopped, by the signal's name.
+			name := map[syscall.Signal]string{syscall.SIGINT: "stopped by SIGINT", syscall.SIGTERM: "stopped by SIGTERM"}[sig.sig]
+			if out := stderr.String(); !strings.Contains(out, "SOURCE") || !strings.Contains(out, " in total, ") || !strings.Contains(out, name) {
+				t.Errorf("stderr lacks the summary or %q:\n%s", name, out)
 			}
 			checkStore(t, dir)
 			if tmp := tempFiles(t, dir); len(tmp) > 0 {

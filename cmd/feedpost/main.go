@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -17,15 +18,16 @@ import (
 	"golang.org/x/term"
 
 	"github.com/feedpost/feedpost/internal/config"
-	"github.com/feedpost/feedpost/internal/mediaproxy"
+	"github.com/feedpost/feedpost/internal/doctor"
 	"github.com/feedpost/feedpost/internal/pipeline"
 	"github.com/feedpost/feedpost/internal/report"
 	"github.com/feedpost/feedpost/internal/serve"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
+// version is set at build time with -ldflags "-X main.version=…"; left
+// empty, version.go fills it from the build information.
+var version string
 
 // Exit codes (SPEC §2).
 const (
@@ -49,6 +51,7 @@ type flags struct {
 	quiet  bool
 	json   bool
 	addr   string
+	role   string
 	force  bool
 }
 
@@ -84,8 +87,13 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	runCmd := &cobra.Command{
 		Use:   "run",
 		Short: "Fetch every source once, write/refresh posts, build the outputs",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return runCycle(c, &f, false) },
+		Long: `Fetch every source once, write/refresh posts, build the outputs, print a summary.
+
+A source that failed 3 times in a row is backed off: later runs skip it
+("skipped (backed off until …)") until its next try, which doubles with
+every further failure up to a day. --force fetches backed-off sources now.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return runCycle(c, &f, false) },
 	}
 	runCmd.Flags().BoolVar(&f.force, "force", false, "also fetch sources that are backed off after repeated failures")
 	root.AddCommand(
@@ -98,21 +106,19 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		},
 		&cobra.Command{
 			Use:   "check",
-			Short: "Validate the config; list sources with their resolved URLs and categories",
+			Short: "Validate the config, list the sources, and check the blog it writes into (exit 1 if something would break it)",
 			Args:  cobra.NoArgs,
 			RunE:  func(c *cobra.Command, _ []string) error { return check(c, &f) },
 		},
 		serveCommand(&f),
 		pruneCommand(&f),
-		&cobra.Command{
-			Use:   "version",
-			Short: "Print the version",
-			Args:  cobra.NoArgs,
-			Run:   func(c *cobra.Command, _ []string) { fmt.Fprintln(c.OutOrStdout(), "feedpost", version) },
-		},
+		versionCommand(&f),
+		initCommand(&f),
+		healthcheckCommand(),
 	)
 	root.AddCommand(opmlCommands(&f)...)
-	err := root.Execute()
+	root.AddCommand(storeCommand(&f))
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
 	}
@@ -131,28 +137,33 @@ func execute(args []string, stdout, stderr io.Writer) int {
 func loadConfig(f *flags) (*config.Config, error) {
 	cfg, err := config.Load(f.config)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%w\n(feedpost reads ./feedpost.yaml unless -c names another file: "+
+				"try `feedpost run -c examples/feedpost.yaml`, or copy examples/feedpost.yaml to start your own)", err)
+		}
 		return nil, &exitError{exitUsage, err}
 	}
 	return cfg, nil
 }
 
-// openProject loads the config and opens its store; both failures are exit
-// code 2 (nothing written).
-func openProject(f *flags) (*config.Config, *store.Store, error) {
+// openProject loads the config and opens its store for a command that
+// fetches or writes (exclusively, for a SQLite store); both failures are
+// exit code 2 (nothing written).
+func openProject(ctx context.Context, f *flags) (*config.Config, *store.Store, error) {
 	cfg, err := loadConfig(f)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(ctx, cfg.Store, store.Options{Exclusive: true})
 	if err != nil {
-		return nil, nil, &exitError{exitUsage, err}
+		return nil, nil, &exitError{exitUsage, fmt.Errorf("store %s: %w", store.Redact(cfg.Store), err)}
 	}
 	return cfg, st, nil
 }
 
 // runCycle is `run` (fetch) and `build` (from the store only).
 func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
-	cfg, st, err := openProject(f)
+	cfg, st, err := openProject(c.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -176,7 +187,7 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 	var prog *report.Progress
 	opt := pipeline.Options{IgnoreBackoff: f.force}
 	if cfg.Images.Proxy == "builtin" {
-		secret, err := mediaproxy.LoadSecret(cfg.Secret, serve.SecretFile(cfg))
+		secret, err := serve.Secret(ctx, cfg, st)
 		if err != nil {
 			return &exitError{exitUsage, err}
 		}
@@ -187,6 +198,7 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 		opt.Progress = prog
 	}
 	r := pipeline.New(cfg, st, opt)
+	defer r.Close()
 	var sum *pipeline.Summary
 	if buildOnly {
 		sum, err = r.Build(ctx)
@@ -197,24 +209,30 @@ func runCycle(c *cobra.Command, f *flags, buildOnly bool) error {
 		prog.Finish()
 	}
 	stop()
-	if got != nil {
-		code := exitSIGINT
-		if got == syscall.SIGTERM {
-			code = exitSIGTERM
+	// A summary, even of an interrupted run: what was written is written.
+	if sum != nil {
+		switch {
+		case f.json:
+			enc := json.NewEncoder(c.OutOrStdout())
+			if err := enc.Encode(sum); err != nil {
+				return err
+			}
+		case f.quiet:
+		case buildOnly:
+			report.BuildSummary(stderr, sum)
+		default:
+			report.Table(stderr, sum)
 		}
-		return &exitError{code, fmt.Errorf("stopped by %v", got)}
+	}
+	if got != nil {
+		code, name := exitSIGINT, "SIGINT (Ctrl-C)"
+		if got == syscall.SIGTERM {
+			code, name = exitSIGTERM, "SIGTERM"
+		}
+		return &exitError{code, fmt.Errorf("stopped by %s; the posts written so far are kept, the next run does the rest", name)}
 	}
 	if err != nil {
 		return &exitError{exitFailed, err}
-	}
-	switch {
-	case f.json:
-		enc := json.NewEncoder(c.OutOrStdout())
-		if err := enc.Encode(sum); err != nil {
-			return err
-		}
-	case !f.quiet:
-		report.Table(stderr, sum)
 	}
 	if sum.Failed() {
 		if f.quiet {
@@ -236,10 +254,10 @@ func check(c *cobra.Command, f *flags) error {
 	}
 	out := c.OutOrStdout()
 	var states map[string]store.Source
-	if _, err := os.Stat(cfg.Store); err == nil {
-		if st, err := store.Open(cfg.Store); err == nil {
+	if _, err := os.Stat(cfg.Store); err == nil || store.IsURL(cfg.Store) {
+		if st, err := store.Open(c.Context(), cfg.Store, store.Options{}); err == nil {
 			states = map[string]store.Source{}
-			if all, err := st.Sources(); err == nil {
+			if all, err := st.Sources(c.Context()); err == nil {
 				for _, s := range all {
 					states[s.Key] = s
 				}
@@ -248,10 +266,21 @@ func check(c *cobra.Command, f *flags) error {
 		}
 	}
 	list := report.Check(cfg, states)
+	findings := doctor.Check(cfg, doctor.Options{})
 	if f.json {
-		return json.NewEncoder(out).Encode(map[string]any{"config": cfg.Path, "sources": list})
+		if findings == nil {
+			findings = []doctor.Finding{}
+		}
+		if err := json.NewEncoder(out).Encode(map[string]any{"config": cfg.Path, "sources": list, "findings": findings}); err != nil {
+			return err
+		}
+	} else {
+		report.CheckTable(out, cfg, list)
+		report.Findings(out, findings)
 	}
-	report.CheckTable(out, cfg, list)
+	if doctor.Breaks(findings) {
+		return &exitError{exitFailed, nil} // the findings say why
+	}
 	return nil
 }
 

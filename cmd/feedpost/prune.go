@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -17,20 +18,30 @@ func pruneCommand(f *flags) *cobra.Command {
 		Short: "Remove the posts beyond the `keep:` limits (run and serve do it after each cycle)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, st, err := openProject(f)
+			cfg, st, err := openProject(c.Context(), f)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			r := pipeline.New(cfg, st, pipeline.Options{})
-			pruned, err := r.Prune(c.Context(), dry)
+			defer r.Close()
+			var pruned []pipeline.Pruned
+			if dry {
+				pruned, err = r.Prune(c.Context(), true)
+			} else {
+				// As the builder: the removal and the site rebuild that
+				// follows it are one build.
+				var b pipeline.BuildResult
+				pruned, err = r.Prune(c.Context(), true)
+				if err == nil {
+					b, err = r.BuildOutputs(c.Context(), pipeline.BuildOptions{})
+					if err == nil && !b.Built {
+						err = errors.New(b.Note)
+					}
+				}
+			}
 			if err != nil {
 				return &exitError{exitFailed, err}
-			}
-			if !dry && len(pruned) > 0 {
-				if _, err := r.BuildSite(c.Context()); err != nil {
-					return &exitError{exitFailed, err}
-				}
 			}
 			out := c.OutOrStdout()
 			if f.json {

@@ -134,7 +134,8 @@ func TestRunSummaryTable(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := execute([]string{"run", "-c", cfg}, &stdout, &stderr)
 	r := row(stderr.String(), "bad")
-	if !strings.Contains(r, "skipped") || !strings.Contains(r, "backed off after 3 consecutive failures; next try after ") {
+	if !strings.Contains(r, "skipped (backed off until ") || !strings.Contains(r, ", --force to fetch now)") ||
+		!strings.Contains(r, "backed off after 3 consecutive failures (the last: ") {
 		t.Errorf("4th run: bad row %q, want it skipped and backed off", r)
 	}
 	// Skipped is not failed: SPEC §2's exit 1 is for sources that failed.

@@ -32,7 +32,7 @@ func serveCommand(f *flags) *cobra.Command {
 			if grace <= 0 {
 				return &exitError{exitUsage, fmt.Errorf("--grace must be more than 0, got %v", grace)}
 			}
-			cfg, st, err := openProject(f)
+			cfg, st, err := openProject(c.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func serveCommand(f *flags) *cobra.Command {
 				handler = slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level})
 			}
 			log := slog.New(handler)
-			srv, err := serve.New(cfg, st, serve.Options{Addr: f.addr, Logger: log, Grace: grace})
+			srv, err := serve.New(cfg, st, serve.Options{Addr: f.addr, Role: f.role, Logger: log, Grace: grace})
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
@@ -90,6 +90,7 @@ func serveCommand(f *flags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "listen address")
+	cmd.Flags().StringVar(&f.role, "role", serve.RoleAll, "what this process does: all, fetch, build or web (all but `all` need a PostgreSQL store)")
 	cmd.Flags().DurationVar(&grace, "grace", serve.DefaultGrace, "on SIGINT/SIGTERM, how long in-flight requests may take to finish before they are cut")
 	return cmd
 }

@@ -9,6 +9,8 @@ package config
 import (
 	"regexp"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/output/hexo"
 )
 
 // Config is a loaded, validated feedpost.yaml.
@@ -19,8 +21,7 @@ type Config struct {
 	Site      Site
 	RSSHub    []string // instances tried in order; `rsshub:` may be a string or a list
 	RSSHubKey string   // `rsshub_key`, sent as ?key= to RSSHub
-	Store     string   // absolute path of the SQLite file
-	Database  string   // `database`: optional PostgreSQL URL; overrides Store when set
+	Store     string   // absolute path of the SQLite file, or a postgres:// URL ($FEEDPOST_STORE overrides)
 	Secret    string   // `secret`: HMAC key of the built-in image proxy (else FEEDPOST_SECRET, else generated)
 	Fetch     Fetch
 	Images    Images
@@ -54,6 +55,7 @@ type Fetch struct {
 	Retries     int
 	MaxBytes    int64
 	UserAgent   string
+	Lease       time.Duration // how long a claim on a source lasts without renewal (fetch workers)
 }
 
 // Images is the `images:` block.
@@ -74,12 +76,23 @@ type Content struct {
 	IframeHosts []string
 }
 
-// Hexo is the `hexo:` block.
+// Hexo is the `hexo:` block, with the theme preset applied (hexo.go).
 type Hexo struct {
-	Dir          string // absolute; "" disables Hexo output
-	CoverKeys    []string
-	Comments     bool
-	EscapeBraces bool
+	Dir              string // absolute; "" disables Hexo output
+	CoverKeys        []string
+	Comments         bool
+	EscapeBraces     bool
+	Theme            string     // `theme` as written: auto (default) or a preset name
+	Preset           hexo.Theme // the preset in use; for auto, the blog's theme's (none when it has none)
+	Blog             *hexo.Blog // the Hexo blog found above Dir; nil when none
+	LinkKey          string     // front-matter key of the original article's link; "" writes LinkText's paragraph
+	LinkStyle        hexo.LinkStyle
+	AuthorKey        string // further key holding the author (Butterfly), from the preset
+	SiteKey          string // further key holding the article's site (Butterfly), from the preset
+	LinkText         string // text of the closing "阅读原文" paragraph; "" writes none
+	NameSource       bool   // the paragraph names the source (the theme shows no author)
+	FullwidthPercent bool   // % in titles written as ％ (the theme fails on %)
+	AuthorsFile      string // absolute path of the theme's authors data file feedpost keeps; "" for none
 }
 
 // Hugo is the `hugo:` block.

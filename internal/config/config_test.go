@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/output/hexo"
 )
 
 // cfgPath is where the test configs pretend to live; Parse never touches it.
@@ -26,6 +28,7 @@ func mustParse(t *testing.T, src string) *Config {
 
 func TestDefaults(t *testing.T) {
 	c := mustParse(t, "sources:\n  - url: feed.xml\n")
+	none, _ := hexo.Preset("none")
 	want := &Config{
 		Path: cfgPath,
 		Dir:  "/srv/news",
@@ -33,14 +36,14 @@ func TestDefaults(t *testing.T) {
 			Dir: "/srv/news/public", PerPage: 24},
 		Store: "/srv/news/feedpost.db",
 		Fetch: Fetch{Concurrency: 8, PerHost: 2, Timeout: 30 * time.Second, Retries: 2,
-			MaxBytes: 20 * 1024 * 1024, UserAgent: "feedpost/" + Version + " (+https://github.com/feedpost/feedpost)"},
+			MaxBytes: 20 * 1024 * 1024, UserAgent: "feedpost/" + Version + " (+https://github.com/feedpost/feedpost)", Lease: time.Minute},
 		Images: Images{ProxyScope: "http", NoReferrer: true,
 			DefaultCover: "https://picsum.photos/400/300?random={n}",
 			CacheDir:     "/srv/news/cache/images", CacheSize: 512 * 1024 * 1024},
 		Content: Content{IframeHosts: []string{"www.youtube.com", "www.youtube-nocookie.com",
 			"player.vimeo.com", "player.bilibili.com", "v.qq.com"}},
 		Hexo: Hexo{Dir: "/srv/news/hexo/source/_posts", CoverKeys: []string{"headimg", "thumbnail"},
-			EscapeBraces: true},
+			EscapeBraces: true, Theme: "auto", Preset: none, NameSource: true},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
 		Serve: Serve{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: time.Minute,
@@ -101,6 +104,7 @@ sources:
 
 func TestAllValues(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
+	none, _ := hexo.Preset("none")
 	src := `
 site:
   title: 新闻聚合
@@ -113,7 +117,6 @@ site:
 rsshub: [https://rsshub.example.com/, "http://10.0.0.2:1200"]
 rsshub_key: k3y
 store: data/fp.db
-database: postgres://u@localhost/fp
 secret: s3cret
 fetch:
   concurrency: 3
@@ -122,6 +125,7 @@ fetch:
   retries: 0
   max_bytes: 1.5MB
   user_agent: test-agent
+  lease: 2m
 images:
   proxy: builtin
   proxy_scope: all
@@ -182,9 +186,8 @@ sources:
 		{"rsshub", c.RSSHub, []string{"https://rsshub.example.com", "http://10.0.0.2:1200"}},
 		{"rsshub_key", c.RSSHubKey, "k3y"},
 		{"store", c.Store, "/srv/news/data/fp.db"},
-		{"database", c.Database, "postgres://u@localhost/fp"},
 		{"secret", c.Secret, "s3cret"},
-		{"fetch", c.Fetch, Fetch{3, 1, 90 * time.Second, 0, 1572864, "test-agent"}},
+		{"fetch", c.Fetch, Fetch{3, 1, 90 * time.Second, 0, 1572864, "test-agent", 2 * time.Minute}},
 		{"images.proxy", c.Images.Proxy, "builtin"},
 		{"images.proxy_scope", c.Images.ProxyScope, "all"},
 		{"images.no_referrer", c.Images.NoReferrer, false},
@@ -196,7 +199,8 @@ sources:
 		{"images.cache_size", c.Images.CacheSize, int64(1 << 30)},
 		{"content.iframe_hosts", c.Content.IframeHosts, []string{"www.youtube.com", "www.youtube-nocookie.com",
 			"player.vimeo.com", "player.bilibili.com", "v.qq.com", "example.com"}},
-		{"hexo", c.Hexo, Hexo{"/abs/posts", []string{"cover"}, true, false}},
+		{"hexo", c.Hexo, Hexo{Dir: "/abs/posts", CoverKeys: []string{"cover"}, Comments: true, EscapeBraces: false,
+			Theme: "auto", Preset: none, NameSource: true}},
 		{"hugo.dir", c.Hugo.Dir, "/srv/news/hugo/content/posts"},
 		{"defaults", c.Defaults, Defaults{5, 2 * time.Hour, 7 * 24 * time.Hour}},
 		{"dedupe", c.Dedupe, "title"},
@@ -775,5 +779,40 @@ sources:
 		if _, err := Parse([]byte(tc.src), "/srv/feedpost.yaml"); err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%q: %v, want an error naming %s", tc.src, err, tc.key)
 		}
+	}
+}
+
+// store: takes a SQLite path (resolved against the config folder) or a
+// PostgreSQL URL (kept as written); $FEEDPOST_STORE overrides it; the
+// retired `database:` key says where its value goes now.
+func TestStoreTargets(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedpost.yaml")
+	load := func(yml string) (*Config, error) {
+		return Parse([]byte(yml+"sources: [{url: 'https://example.com/feed'}]\n"), path)
+	}
+	for _, tc := range []struct{ yml, want string }{
+		{"", filepath.Join(dir, "feedpost.db")},
+		{"store: state/x.db\n", filepath.Join(dir, "state", "x.db")},
+		{"store: postgres://fp:pw@db.example.com:5432/news?sslmode=require\n", "postgres://fp:pw@db.example.com:5432/news?sslmode=require"},
+		{"store: postgresql://fp@db/news\n", "postgresql://fp@db/news"},
+	} {
+		c, err := load(tc.yml)
+		if err != nil || c.Store != tc.want {
+			t.Errorf("%q: store %q, %v; want %q", tc.yml, c.Store, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ yml, want string }{
+		{"store: mysql://u:secretpw@h/db\n", "expected a file path or a postgres:// URL"},
+		{"database: postgres://u:secretpw@h/db\n", "put the PostgreSQL URL in `store:`"},
+	} {
+		_, err := load(tc.yml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("%q: %v; want an error saying %q, without the password", tc.yml, err, tc.want)
+		}
+	}
+	t.Setenv(EnvStore, "postgres://env@db/news")
+	if c, err := load("store: local.db\n"); err != nil || c.Store != "postgres://env@db/news" {
+		t.Errorf("$%s: store %q, %v", EnvStore, c.Store, err)
 	}
 }

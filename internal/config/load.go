@@ -124,6 +124,11 @@ func Parse(data []byte, path string) (cfg *Config, err error) {
 	if p.err != nil {
 		return nil, p.err
 	}
+	if env := strings.TrimSpace(os.Getenv(EnvStore)); env != "" {
+		if c.Store, err = storeFromEnv(env); err != nil {
+			return nil, &Error{File: path, Msg: err.Error(), Err: err}
+		}
+	}
 	c.Path = abs
 	return c, nil
 }
@@ -486,6 +491,12 @@ func httpURL(s string) error {
 	if u.Host == "" {
 		return errors.New("the URL has no host")
 	}
+	// url.Parse takes any digits as a port; a dial would fail on every fetch.
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is out of range (1-65535)", port)
+		}
+	}
 	return nil
 }
 
@@ -642,7 +653,7 @@ func defaults(dir string) *Config {
 		Store: filepath.Join(dir, "feedpost.db"),
 		Fetch: Fetch{
 			Concurrency: 8, PerHost: 2, Timeout: 30 * time.Second, Retries: 2,
-			MaxBytes: 20 << 20, UserAgent: DefaultUserAgent(Version),
+			MaxBytes: 20 << 20, UserAgent: DefaultUserAgent(Version), Lease: DefaultLease,
 		},
 		Images: Images{
 			ProxyScope: "http", NoReferrer: true,
@@ -653,6 +664,7 @@ func defaults(dir string) *Config {
 		Hexo: Hexo{
 			Dir:       filepath.Join(dir, "hexo", "source", "_posts"),
 			CoverKeys: []string{"headimg", "thumbnail"}, EscapeBraces: true,
+			Theme: "auto", Preset: nonePreset(),
 		},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
@@ -724,21 +736,25 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	p.str(top["rsshub_key"], "rsshub_key", &c.RSSHubKey)
 	var store string
 	if p.str(top["store"], "store", &store) && store != "" {
-		c.Store = p.resolve(store)
+		c.Store = p.storeTarget(top["store"], store)
 	}
-	p.str(top["database"], "database", &c.Database)
+	if n := deref(top["database"]); n != nil && !isNull(n) {
+		p.fail(top["database"], "database", "this key is gone: put the PostgreSQL URL in `store:` (postgres://user:password@host:port/db), or in $FEEDPOST_STORE to keep the password out of the file")
+	}
 	p.str(top["secret"], "secret", &c.Secret)
 
-	fetch := p.mapping(top["fetch"], "fetch", "concurrency", "per_host", "timeout", "retries", "max_bytes", "user_agent")
+	fetch := p.mapping(top["fetch"], "fetch", "concurrency", "per_host", "timeout", "retries", "max_bytes", "user_agent", "lease")
 	p.integer(fetch["concurrency"], "fetch.concurrency", 1, &c.Fetch.Concurrency)
 	p.integer(fetch["per_host"], "fetch.per_host", 1, &c.Fetch.PerHost)
 	p.duration(fetch["timeout"], "fetch.timeout", true, &c.Fetch.Timeout)
 	p.integer(fetch["retries"], "fetch.retries", 0, &c.Fetch.Retries)
 	p.size(fetch["max_bytes"], "fetch.max_bytes", &c.Fetch.MaxBytes)
 	p.strDefault(fetch["user_agent"], "fetch.user_agent", &c.Fetch.UserAgent)
+	p.duration(fetch["lease"], "fetch.lease", true, &c.Fetch.Lease)
 
-	p.images(p.mapping(top["images"], "images", "proxy", "proxy_scope", "no_referrer", "default_cover",
-		"proxy_base", "referers", "allow_private", "cache_dir", "cache_size"), c)
+	images := p.mapping(top["images"], "images", "proxy", "proxy_scope", "no_referrer", "default_cover",
+		"proxy_base", "referers", "allow_private", "cache_dir", "cache_size")
+	p.images(images, c)
 
 	content := p.mapping(top["content"], "content", "iframe_hosts")
 	if hosts, nodes, ok := p.strList(content["iframe_hosts"], "content.iframe_hosts"); ok {
@@ -753,15 +769,7 @@ func (p *parser) config(doc *yaml.Node) *Config {
 		}
 	}
 
-	hexo := p.mapping(top["hexo"], "hexo", "dir", "cover_keys", "comments", "escape_braces")
-	p.dirPath(hexo["dir"], "hexo.dir", &c.Hexo.Dir)
-	if deref(hexo["cover_keys"]) != nil && deref(hexo["cover_keys"]).Kind == yaml.SequenceNode && len(deref(hexo["cover_keys"]).Content) == 0 {
-		c.Hexo.CoverKeys = []string{} // explicit []: no cover in the front matter
-	} else if keys, _, ok := p.strList(hexo["cover_keys"], "hexo.cover_keys"); ok {
-		c.Hexo.CoverKeys = keys
-	}
-	p.boolean(hexo["comments"], "hexo.comments", &c.Hexo.Comments)
-	p.boolean(hexo["escape_braces"], "hexo.escape_braces", &c.Hexo.EscapeBraces)
+	p.hexo(top["hexo"], c)
 
 	hugo := p.mapping(top["hugo"], "hugo", "dir")
 	p.dirPath(hugo["dir"], "hugo.dir", &c.Hugo.Dir)
@@ -788,7 +796,63 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	p.integer(serve["max_conns_per_ip"], "serve.max_conns_per_ip", 0, &c.Serve.MaxConnsPerIP)
 
 	p.sources(top["sources"], c)
+	p.checkPaths(c, map[string]*yaml.Node{"store": top["store"], "site.dir": site["dir"],
+		"hugo.dir": hugo["dir"], "images.proxy": images["proxy"]})
 	return c
+}
+
+// EnvStore overrides `store:` (so that a PostgreSQL password can stay out
+// of the config file). A relative path in it is relative to the working
+// folder.
+const EnvStore = "FEEDPOST_STORE"
+
+// DefaultLease is fetch.lease's default: how long a fetch worker's claim on
+// a source lasts without being renewed (a worker renews it every third of
+// it while it fetches). A worker that dies gives its sources back after it.
+const DefaultLease = time.Minute
+
+// isStoreURL reports whether a store target is a PostgreSQL URL.
+func isStoreURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// storeTarget is `store:`: a PostgreSQL URL as written, or a SQLite file's
+// path resolved against the config folder.
+func (p *parser) storeTarget(n *yaml.Node, s string) string {
+	if !isStoreURL(s) {
+		if strings.Contains(s, "://") {
+			p.fail(n, "store", "expected a file path or a postgres:// URL, got %q", redactURL(s))
+		}
+		return p.resolve(s)
+	}
+	if _, err := url.Parse(s); err != nil {
+		p.fail(n, "store", "invalid PostgreSQL URL %s (want postgres://user:password@host:port/database)", redactURL(s))
+	}
+	return s
+}
+
+// storeFromEnv is $FEEDPOST_STORE as a store target.
+func storeFromEnv(s string) (string, error) {
+	if isStoreURL(s) {
+		if _, err := url.Parse(s); err != nil {
+			return "", fmt.Errorf("$%s: invalid PostgreSQL URL %s", EnvStore, redactURL(s))
+		}
+		return s, nil
+	}
+	return filepath.Abs(s)
+}
+
+// redactURL hides the password of a URL for a message.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "…" + s[i:]
+		}
+	}
+	return s
 }
 
 func (p *parser) images(m map[string]*yaml.Node, c *Config) {

@@ -83,6 +83,11 @@ type Options struct {
 	MaxRetryAfter time.Duration
 	// Transport replaces the default transport (tests inject one).
 	Transport http.RoundTripper
+	// AcquireHost, when set, replaces the client's own per-host semaphore:
+	// it waits for one of PerHost slots of host (host:port) and returns
+	// the function that gives it back. Processes sharing a PostgreSQL
+	// store lease the slots there, so that per_host holds across them.
+	AcquireHost func(ctx context.Context, host string) (release func(), err error)
 }
 
 // Client fetches sources. It is safe for concurrent use; the per-host limit
@@ -196,6 +201,9 @@ func isLocal(raw string) bool {
 func (c *Client) acquire(ctx context.Context, host string) (release func(), err error) {
 	if c.opt.PerHost <= 0 {
 		return func() {}, nil
+	}
+	if c.opt.AcquireHost != nil {
+		return c.opt.AcquireHost(ctx, host)
 	}
 	c.hosts.mu.Lock()
 	sem, ok := c.hosts.m[host]

@@ -9,6 +9,9 @@ type Feed struct {
 	Title string
 	Link  string        // the site link (absolute when the feed gives one)
 	TTL   time.Duration // RSS <ttl> or sy:updatePeriod/sy:updateFrequency; 0 when absent
+	// Icon is the feed's image (RSS <image><url>, Atom icon/logo, JSON Feed
+	// icon/favicon), absolute; "" when none. Theme author entries show it.
+	Icon  string
 	Items []Item
 	// Repaired is true when invalid UTF-8 (or bytes the declared charset
 	// cannot decode) was replaced by U+FFFD, or characters illegal in XML

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"cmp"
 	"net/url"
 	"path"
 	"strconv"
@@ -31,6 +32,9 @@ func fromRSS(f *rss.Feed, feedURL string) *Feed {
 	feedBase := parseURL(feedURL)
 	feed.Link = resolveLink(feedBase, f.Link)
 	site := siteBase(feed.Link, feedBase)
+	if f.Image != nil {
+		feed.Icon = resolveLink(site, strings.TrimSpace(f.Image.URL))
+	}
 
 	feed.Items = make([]Item, 0, len(f.Items))
 	for _, ri := range f.Items {
@@ -119,6 +123,7 @@ func fromAtom(f *atom.Feed, feedURL string) *Feed {
 		}
 	}
 	site := siteBase(feed.Link, feedBase)
+	feed.Icon = resolveLink(feedBase, strings.TrimSpace(cmp.Or(f.Icon, f.Logo)))
 
 	feed.Items = make([]Item, 0, len(f.Entries))
 	for _, e := range f.Entries {
@@ -233,6 +238,7 @@ func fromJSON(f *jsonfeed.Feed, feedURL string) *Feed {
 	feed := &Feed{
 		Title: strings.TrimSpace(f.Title),
 		Link:  resolveLink(feedBase, f.HomePageURL),
+		Icon:  resolveLink(feedBase, strings.TrimSpace(cmp.Or(f.Icon, f.Favicon))),
 	}
 	site := siteBase(feed.Link, feedBase)
 

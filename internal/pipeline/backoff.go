@@ -18,8 +18,8 @@ func (r *Runner) backedOff(state store.Source, res *SourceResult) bool {
 		return false
 	}
 	res.Status = StatusSkipped
-	res.Error = fmt.Sprintf("backed off after %d consecutive failures; next try after %s",
-		state.Failures, state.NextFetch.In(r.cfg.Site.Location).Format(time.RFC3339))
+	res.BackedOffUntil = state.NextFetch.In(r.cfg.Site.Location)
+	res.Error = fmt.Sprintf("backed off after %d consecutive failures (the last: %s)", state.Failures, state.LastError)
 	return true
 }
 
@@ -45,15 +45,4 @@ func setTTL(state *store.Source, ttl time.Duration) {
 func storedTTL(state store.Source) time.Duration {
 	d, _ := time.ParseDuration(state.Meta[metaTTL]) // absent or unreadable: no hint
 	return d
-}
-
-// joinNote appends b to the note a, "; "-separated.
-func joinNote(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
 }

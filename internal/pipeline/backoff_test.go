@@ -48,14 +48,14 @@ func TestBackoffAfterConsecutiveFailures(t *testing.T) {
 		if r := sum.Sources[0]; r.Status != StatusFailed || !strings.Contains(r.Error, "503 Service Unavailable") {
 			t.Fatalf("run %d: %+v", i, r)
 		}
-		st, _, _ := e.st.Source("flaky")
+		st, _, _ := e.st.Source(context.Background(), "flaky")
 		if st.Failures != i {
 			t.Fatalf("run %d: %d failures stored", i, st.Failures)
 		}
 		e.now = e.now.Add(time.Minute)
 	}
 	before := count()
-	st, _, _ := e.st.Source("flaky")
+	st, _, _ := e.st.Source(context.Background(), "flaky")
 	// The third failure schedules the next try one interval (±10%) later.
 	if wait := st.NextFetch.Sub(st.LastFetch); wait < 27*time.Minute || wait > 33*time.Minute {
 		t.Fatalf("next fetch %v after the last, want about 30m", wait)
@@ -67,17 +67,17 @@ func TestBackoffAfterConsecutiveFailures(t *testing.T) {
 	if r.Status != StatusSkipped || sum.Failed() {
 		t.Fatalf("backed-off source: %+v (failed %v)", r, sum.Failed())
 	}
-	want := "backed off after 3 consecutive failures; next try after " + st.NextFetch.In(e.cfg.Site.Location).Format(time.RFC3339)
-	if r.Error != want {
-		t.Errorf("error %q, want %q", r.Error, want)
+	want := "backed off after 3 consecutive failures (the last: " + st.LastError + ")"
+	if r.Error != want || !r.BackedOffUntil.Equal(st.NextFetch) {
+		t.Errorf("error %q until %v, want %q until %v", r.Error, r.BackedOffUntil, want, st.NextFetch)
 	}
-	if !strings.Contains(r.Error, "+08:00") {
-		t.Errorf("next try not shown in site.timezone: %q", r.Error)
+	if _, off := r.BackedOffUntil.Zone(); off != 8*3600 {
+		t.Errorf("next try not in site.timezone: %v", r.BackedOffUntil)
 	}
 	if count() != before {
 		t.Fatalf("a backed-off source was fetched")
 	}
-	if st2, _, _ := e.st.Source("flaky"); st2.Failures != 3 {
+	if st2, _, _ := e.st.Source(context.Background(), "flaky"); st2.Failures != 3 {
 		t.Errorf("skipping changed the failure count to %d", st2.Failures)
 	}
 
@@ -87,7 +87,7 @@ func TestBackoffAfterConsecutiveFailures(t *testing.T) {
 		t.Fatalf("IgnoreBackoff: %+v, %d requests", r, hits-before)
 	}
 	// The fourth failure doubles the wait.
-	st, _, _ = e.st.Source("flaky")
+	st, _, _ = e.st.Source(context.Background(), "flaky")
 	if wait := st.NextFetch.Sub(st.LastFetch); wait < 54*time.Minute || wait > 66*time.Minute {
 		t.Fatalf("after 4 failures the next fetch is %v later, want about 1h", wait)
 	}
@@ -102,7 +102,7 @@ func TestBackoffAfterConsecutiveFailures(t *testing.T) {
 	if r := sum.Sources[0]; r.Status != StatusOK || r.New != 1 {
 		t.Fatalf("after the backoff: %+v", r)
 	}
-	st, _, _ = e.st.Source("flaky")
+	st, _, _ = e.st.Source(context.Background(), "flaky")
 	if st.Failures != 0 || st.LastError != "" {
 		t.Errorf("success did not reset the failures: %+v", st)
 	}
@@ -114,7 +114,7 @@ func TestNextFetchIsScheduled(t *testing.T) {
 	fs := newFeedServer(t, body)
 	e := newEnv(t, "  - url: "+fs.URL+"\n    name: s\n    interval: 30m\n")
 	e.run()
-	st, _, _ := e.st.Source("s")
+	st, _, _ := e.st.Source(context.Background(), "s")
 	// <ttl>60</ttl> asks for no fetch before an hour; the interval caps it.
 	if st.NextFetch.Before(e.now.Add(30*time.Minute)) || st.NextFetch.After(e.now.Add(33*time.Minute)) {
 		t.Errorf("next fetch %v, want 30m–33m after %v", st.NextFetch, e.now)
@@ -127,7 +127,7 @@ func TestNextFetchIsScheduled(t *testing.T) {
 	if sum := e.run(); sum.Sources[0].Status != StatusUnchanged {
 		t.Fatalf("second run: %+v", sum.Sources[0])
 	}
-	st, _, _ = e.st.Source("s")
+	st, _, _ = e.st.Source(context.Background(), "s")
 	if st.NextFetch.Before(e.now.Add(30*time.Minute)) || st.NextFetch.After(e.now.Add(33*time.Minute)) {
 		t.Errorf("after a 304: next fetch %v, want 30m–33m after %v", st.NextFetch, e.now)
 	}
@@ -147,7 +147,7 @@ func TestCanceledRunIsNotAFailure(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-arrived; cancel() }()
 	e.runOpt(ctx, Options{})
-	st, _, _ := e.st.Source("slow")
+	st, _, _ := e.st.Source(context.Background(), "slow")
 	if st.Failures != 0 || st.LastStatus == StatusFailed {
 		t.Errorf("an interrupted fetch was recorded as a failure: %+v", st)
 	}
@@ -172,7 +172,7 @@ func TestChangedURLLiftsBackoff(t *testing.T) {
 	if r.Status != StatusOK || r.New != 1 {
 		t.Fatalf("with the new URL: %+v, want fetched with 1 new post", r)
 	}
-	if st, _, _ := e.st.Source("moved"); st.Failures != 0 {
+	if st, _, _ := e.st.Source(context.Background(), "moved"); st.Failures != 0 {
 		t.Errorf("%d failures kept after the URL changed", st.Failures)
 	}
 }

@@ -214,7 +214,7 @@ func benchRunner(b *testing.B, dir string, urlFor func(i int) string) (*Runner, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

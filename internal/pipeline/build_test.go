@@ -71,7 +71,7 @@ func TestBuildReportsWriteErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := New(e.cfg, e.st, Options{}).Build(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "hexo") {
-		t.Fatalf("build into a file: %v; want an error naming the Hexo post", err)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(posts, "")) || !strings.Contains(err.Error(), ".md") {
+		t.Fatalf("build into a file: %v; want an error naming the Hexo post's file", err)
 	}
 }

@@ -305,7 +305,7 @@ func TestFaultInjection(t *testing.T) {
 			}
 		}
 		wantFiles += c.posts
-		st, _, _ := e.st.Source(c.name)
+		st, _, _ := e.st.Source(context.Background(), c.name)
 		if (c.status == StatusFailed) != (st.Failures == 1) {
 			t.Errorf("%s: %d failures stored (last error %q)", c.name, st.Failures, st.LastError)
 		}

@@ -40,7 +40,7 @@ func (r *Runner) addFulltext(ctx context.Context, src *config.Source, items []st
 	for i := range items {
 		it := &items[i]
 		if states[it.ID].HasFulltext {
-			stored, ok, err := r.st.Item(it.ID)
+			stored, ok, err := r.st.Item(ctx, it.ID)
 			if err != nil {
 				return "", err
 			}

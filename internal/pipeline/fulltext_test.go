@@ -122,7 +122,7 @@ func TestFulltext(t *testing.T) {
 	if p := postOf("good"); !strings.Contains(p, "好文章全文第6段") {
 		t.Errorf("updated item lost its fulltext:\n%s", p)
 	}
-	it, ok, err := e.st.Item(post.ID("ft", "good", "", "", ""))
+	it, ok, err := e.st.Item(context.Background(), post.ID("ft", "good", "", "", ""))
 	if err != nil || !ok || !strings.Contains(it.Fulltext, "好文章全文第1段") {
 		t.Errorf("fulltext not stored: %v %v %.80q", ok, err, it.Fulltext)
 	}

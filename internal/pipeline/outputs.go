@@ -5,11 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
@@ -19,16 +15,15 @@ import (
 	"github.com/feedpost/feedpost/internal/store"
 )
 
-// renderAll renders items and keeps each rendered post in the item, so that
-// whole-site outputs can be built from the store without rendering again.
-func (r *Runner) renderAll(items []store.Item) []post.Post {
-	posts := make([]post.Post, len(items))
+// renderAll renders items and keeps each rendering in the item (with its
+// fingerprint), so that the builder and the whole-site outputs need not
+// render again.
+func (r *Runner) renderAll(items []store.Item) {
 	for i := range items {
-		posts[i] = r.Render(&items[i])
-		items[i].Rendered, items[i].Body = encodePost(&posts[i])
-		items[i].Pending = true
+		p := r.Render(&items[i])
+		items[i].Rendered, items[i].Body = encodePost(&p)
+		items[i].Fingerprint = r.fingerprint(items[i].SourceKey)
 	}
-	return posts
 }
 
 // encodePost is what the store keeps of p: the JSON of p without its body
@@ -46,26 +41,24 @@ func encodePost(p *post.Post) (rendered []byte, body string) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), p.Body
 }
 
-// writePosts writes the per-post files (Hexo, Hugo) of items in one batch
-// (output.WriteFiles: one flush to disk for the batch instead of one per
-// file), then marks the items written. It returns how many files changed.
-func (r *Runner) writePosts(items []store.Item, posts []post.Post) (int, error) {
-	if err := r.markSiteStale(); err != nil {
-		return 0, err
+// postFiles appends the per-post files (Hexo, Hugo) of p.
+func (r *Runner) postFiles(files []output.File, p *post.Post) ([]output.File, error) {
+	if r.hexo.Dir != "" {
+		files = append(files, hexo.File(*p, r.hexo))
 	}
-	files := make([]output.File, 0, 2*len(posts))
-	for _, p := range posts {
-		if r.hexo.Dir != "" {
-			files = append(files, hexo.File(p, r.hexo))
+	if r.hugo.Dir != "" {
+		f, err := hugo.File(*p, r.hugo)
+		if err != nil {
+			return files, fmt.Errorf("post %s: %w", p.ID, err)
 		}
-		if r.hugo.Dir != "" {
-			f, err := hugo.File(p, r.hugo)
-			if err != nil {
-				return 0, fmt.Errorf("post %s: %w", p.ID, err)
-			}
-			files = append(files, f)
-		}
+		files = append(files, f)
 	}
+	return files, nil
+}
+
+// writeFiles writes files in one batch (output.WriteFiles: one flush to
+// disk for the batch) and returns how many changed.
+func writeFiles(files []output.File) (int, error) {
 	done, err := output.WriteFiles(files)
 	written := 0
 	for _, w := range done {
@@ -73,39 +66,7 @@ func (r *Runner) writePosts(items []store.Item, posts []post.Post) (int, error) 
 			written++
 		}
 	}
-	if err != nil {
-		return written, err // the items stay pending: the next run finishes them
-	}
-	ids := make([]string, len(items))
-	for i := range items {
-		ids[i] = items[i].ID
-	}
-	return written, r.st.MarkWritten(ids)
-}
-
-// writePost writes p to every per-post output and returns how many files
-// changed.
-func (r *Runner) writePost(p post.Post) (int, error) {
-	n := 0
-	if r.hexo.Dir != "" {
-		ok, err := hexo.Write(p, r.hexo)
-		if err != nil {
-			return n, fmt.Errorf("post %s: hexo: %w", p.ID, err)
-		}
-		if ok {
-			n++
-		}
-	}
-	if r.hugo.Dir != "" {
-		ok, err := hugo.Write(p, r.hugo)
-		if err != nil {
-			return n, fmt.Errorf("post %s: hugo: %w", p.ID, err)
-		}
-		if ok {
-			n++
-		}
-	}
-	return n, nil
+	return written, err
 }
 
 // removeTemp deletes temp files a killed run may have left in the outputs.
@@ -129,21 +90,21 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 	// the builder keeps a few hundred bytes per post, not the posts.
 	opt := r.siteOptions()
 	opt.Body = func(id string) (string, error) {
-		body, rendered, err := r.st.PostBody(id)
+		body, rendered, err := r.st.PostBody(ctx, id)
 		if err != nil || body != "" {
 			return body, err
 		}
 		// An empty body, or an item stored before bodies had their own
 		// column (its body is inside rendered).
-		p, err := r.storedPost(id, rendered)
+		p, err := r.storedPost(ctx, id, rendered)
 		return p.Body, err
 	}
 	st, err := site.BuildEach(func(add func(post.Post)) error {
-		return r.st.EachRendered(func(id string, rendered []byte) error {
+		return r.st.EachRendered(ctx, func(id string, rendered []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			p, err := r.storedPost(id, rendered)
+			p, err := r.storedPost(ctx, id, rendered)
 			if err != nil {
 				return err
 			}
@@ -155,45 +116,17 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("site %s: %w", r.cfg.Site.Dir, err)
 	}
-	if err := os.Remove(r.staleMarker()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return st, err
-	}
 	return st, nil
-}
-
-// The stale marker is a file in site.dir that exists from the moment post
-// files change until the site has been rebuilt from them. A run killed in
-// between leaves it, and the next run rebuilds the site even when it finds
-// nothing new to fetch.
-func (r *Runner) staleMarker() string { return filepath.Join(r.cfg.Site.Dir, ".feedpost-stale") }
-
-func (r *Runner) markSiteStale() error {
-	if r.cfg.Site.Dir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(r.cfg.Site.Dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(r.staleMarker(), nil, 0o644)
-}
-
-// siteStale reports whether post files changed since the last site build.
-func (r *Runner) siteStale() bool {
-	if r.cfg.Site.Dir == "" {
-		return false
-	}
-	_, err := os.Stat(r.staleMarker())
-	return err == nil
 }
 
 // storedPost decodes the rendered post kept for item id, or renders the item
 // again when none is kept (stored before rendered posts were).
-func (r *Runner) storedPost(id string, rendered []byte) (post.Post, error) {
+func (r *Runner) storedPost(ctx context.Context, id string, rendered []byte) (post.Post, error) {
 	var p post.Post
 	if len(rendered) > 0 && json.Unmarshal(rendered, &p) == nil {
 		return p, nil
 	}
-	it, found, err := r.st.Item(id)
+	it, found, err := r.st.Item(ctx, id)
 	if err != nil || !found {
 		return p, fmt.Errorf("post %s: %w", id, cmp.Or(err, store.ErrNotFound))
 	}

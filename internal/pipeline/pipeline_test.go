@@ -18,6 +18,7 @@ import (
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/store"
+	"github.com/feedpost/feedpost/internal/store/storetest"
 )
 
 // feedServer serves a mutable RSS body with an ETag and counts responses.
@@ -94,7 +95,12 @@ func newEnv(t *testing.T, sources string) *env {
 // and opens its store.
 func newEnvYAML(t *testing.T, yml string) *env {
 	t.Helper()
-	dir := t.TempDir()
+	return newEnvIn(t, t.TempDir(), yml)
+}
+
+// newEnvIn is newEnvYAML in the project folder dir.
+func newEnvIn(t *testing.T, dir, yml string) *env {
+	t.Helper()
 	path := filepath.Join(dir, "feedpost.yaml")
 	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
@@ -103,7 +109,8 @@ func newEnvYAML(t *testing.T, yml string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	cfg.Store = storetest.Target(t, cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +272,7 @@ func TestFailingSourceDoesNotStopOthers(t *testing.T) {
 	if badRes.Status != StatusFailed || !strings.Contains(badRes.Error, "503") {
 		t.Errorf("bad source result: %+v", badRes)
 	}
-	st, _, err := e.st.Source("bad")
+	st, _, err := e.st.Source(context.Background(), "bad")
 	if err != nil || st.Failures != 1 || !strings.Contains(st.LastError, "503") {
 		t.Errorf("failure not recorded in the store: %+v %v", st, err)
 	}
@@ -279,13 +286,13 @@ func TestPendingItemsAreWrittenByTheNextRun(t *testing.T) {
 	for name := range e.posts() {
 		os.Remove(filepath.Join(e.dir, "posts", name))
 	}
-	it, ok, err := e.st.Item(strings.TrimSuffix(firstKey(t, e), ".md"))
+	it, ok, err := e.st.Item(context.Background(), strings.TrimSuffix(firstKey(t, e), ".md"))
 	if err != nil || !ok {
 		t.Fatalf("item: %v %v", ok, err)
 	}
 	it.Pending = true
 	it.Hash = "changed"
-	if err := e.st.PutItems([]store.Item{it}); err != nil {
+	if err := e.st.PutItems(context.Background(), []store.Item{it}); err != nil {
 		t.Fatal(err)
 	}
 	e.run()
@@ -297,7 +304,7 @@ func TestPendingItemsAreWrittenByTheNextRun(t *testing.T) {
 func firstKey(t *testing.T, e *env) string {
 	t.Helper()
 	var ids []string
-	e.st.EachItem(func(it store.Item) error { ids = append(ids, it.ID); return nil })
+	e.st.EachItem(context.Background(), func(it store.Item) error { ids = append(ids, it.ID); return nil })
 	if len(ids) == 0 {
 		t.Fatal("no items")
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/output/hugo"
-	"github.com/feedpost/feedpost/internal/retention"
 	"github.com/feedpost/feedpost/internal/store"
 )
 
@@ -20,38 +20,24 @@ type Pruned struct {
 }
 
 // Prune applies `keep:` (max_age, max_posts, per_source): the posts beyond
-// the limits lose their files and are marked pruned in the store, which keeps
-// their identity so a feed that still lists them never brings them back. With
+// the limits (chosen by the store in one query, store.PruneCandidates) lose
+// their files and are marked pruned in the store, which keeps their
+// identity so a feed that still lists them never brings them back. With
 // dryRun nothing changes; the list says what would go.
 func (r *Runner) Prune(ctx context.Context, dryRun bool) ([]Pruned, error) {
 	k := r.cfg.Keep
-	if k.MaxAge == 0 && k.MaxPosts == 0 && k.PerSource == 0 {
-		return nil, nil
-	}
-	var entries []retention.Entry
-	info := map[string]Pruned{}
-	err := r.st.EachItem(func(it store.Item) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d := itemSortDate(&it)
-		entries = append(entries, retention.Entry{ID: it.ID, SourceKey: it.SourceKey, Date: d})
-		info[it.ID] = Pruned{ID: it.ID, Source: it.SourceKey, Title: it.Title, Date: d}
-		return nil
-	})
-	if err != nil {
+	cands, err := r.st.PruneCandidates(ctx, store.Limits{MaxAge: k.MaxAge, MaxPosts: k.MaxPosts, PerSource: k.PerSource}, r.now())
+	if err != nil || len(cands) == 0 {
 		return nil, err
 	}
-	ids := retention.Select(entries, retention.Limits{MaxAge: k.MaxAge, MaxPosts: k.MaxPosts, PerSource: k.PerSource}, r.now())
-	out := make([]Pruned, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, info[id])
+	out := make([]Pruned, len(cands))
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		out[i] = Pruned{ID: c.ID, Source: c.SourceKey, Title: content.Title(c.Title), Date: c.Date}
+		ids[i] = c.ID
 	}
-	if dryRun || len(ids) == 0 {
+	if dryRun {
 		return out, nil
-	}
-	if err := r.markSiteStale(); err != nil {
-		return nil, err
 	}
 	// Files first, then the store: a run killed in between leaves items
 	// whose files are gone but which are still live; the next prune removes
@@ -68,20 +54,8 @@ func (r *Runner) Prune(ctx context.Context, dryRun bool) ([]Pruned, error) {
 			}
 		}
 	}
-	if err := r.st.Prune(ids); err != nil {
+	if err := r.st.Prune(ctx, ids); err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// itemSortDate is the date a post is listed and kept by: published, else
-// updated, else first seen.
-func itemSortDate(it *store.Item) time.Time {
-	switch {
-	case !it.Published.IsZero():
-		return it.Published
-	case !it.Updated.IsZero():
-		return it.Updated
-	}
-	return it.FirstSeen
 }

@@ -37,7 +37,7 @@ func TestRetentionPrunesAndNeverReimports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestRetentionPrunesAndNeverReimports(t *testing.T) {
 	if got := titles(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("after prune: %v, want %v", got, want)
 	}
-	if n, _ := st.CountItems(""); n != 4 {
+	if n, _ := st.CountItems(context.Background(), ""); n != 4 {
 		t.Errorf("store counts %d live posts, want 4", n)
 	}
 	// The feeds still list the pruned items: they must not come back, even

@@ -115,7 +115,7 @@ func (r *Runner) categoriesOf(src *config.Source) []string {
 		if p, ok := r.auto.get(src.Key); ok {
 			return p
 		}
-		if st, ok, err := r.st.Source(src.Key); err == nil && ok {
+		if st, ok, err := r.st.Source(context.Background(), src.Key); err == nil && ok {
 			var p []string
 			if json.Unmarshal([]byte(st.Meta[metaCategoryAuto]), &p) == nil {
 				r.auto.set(src.Key, p)

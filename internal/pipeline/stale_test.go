@@ -12,28 +12,22 @@ import (
 	"github.com/feedpost/feedpost/internal/store"
 )
 
-// A run killed after writing post files but before rebuilding the site
-// leaves the stale marker; the next run rebuilds the site although it finds
-// nothing new upstream.
+// A run killed after storing posts but before building the outputs leaves
+// the store's generation ahead of the last build: the next run writes the
+// pending post files and rebuilds the site although it finds nothing new
+// upstream. (No marker file: the store knows.)
 func TestSiteRebuiltAfterAnInterruptedRun(t *testing.T) {
 	fs := newFeedServer(t, rss(item("a", "第一条", "<p>一</p>", "Tue, 17 Aug 2021 06:56:06 GMT")))
 	e := newEnvYAML(t, "site: {dir: public, url: 'https://news.example.com'}\nhexo: {dir: posts}\nsources:\n  - url: "+fs.URL+"\n    name: s\n")
 	e.run()
-	marker := filepath.Join(e.dir, "public", ".feedpost-stale")
-	if _, err := os.Stat(marker); err == nil {
-		t.Fatal("the marker must be gone after a complete run")
-	}
-	// What a killed run leaves: a stored, written post the site never saw,
-	// and the marker.
+	// What a killed run leaves: a stored, pending post neither the post
+	// files nor the site saw.
 	r := New(e.cfg, e.st, Options{Now: func() time.Time { return e.now }})
 	it := store.Item{ID: "00000000000000aa", SourceKey: "s", GUID: "x", Title: "被打断的一条", Content: "<p>二</p>",
-		Published: time.Date(2021, 8, 18, 0, 0, 0, 0, time.UTC), FeedTitle: "测试源", Hash: "h"}
-	p := r.Render(&it)
-	it.Rendered, it.Body = encodePost(&p)
-	if err := e.st.PutItems([]store.Item{it}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.markSiteStale(); err != nil {
+		Published: time.Date(2021, 8, 18, 0, 0, 0, 0, time.UTC), FeedTitle: "测试源", Hash: "h", Pending: true}
+	items := []store.Item{it}
+	r.renderAll(items)
+	if err := e.st.PutItems(context.Background(), items); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(e.dir, "public", "posts", it.ID, "index.html")
@@ -47,8 +41,11 @@ func TestSiteRebuiltAfterAnInterruptedRun(t *testing.T) {
 	if _, err := os.Stat(page); err != nil {
 		t.Errorf("the site was not rebuilt after the interrupted run: %v", err)
 	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Error("the marker must be removed by the rebuild")
+	if _, err := os.Stat(filepath.Join(e.dir, "posts", it.ID+".md")); err != nil {
+		t.Errorf("the pending post file was not written: %v", err)
+	}
+	if sum.PostsWritten != 1 {
+		t.Errorf("posts_written = %d, want 1 (the recovered post)", sum.PostsWritten)
 	}
 }
 
@@ -73,7 +70,7 @@ func TestSiteShowsBodiesOfBothStorageForms(t *testing.T) {
 		}
 		items = append(items, it)
 	}
-	if err := e.st.PutItems(items); err != nil {
+	if err := e.st.PutItems(context.Background(), items); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.BuildSite(context.Background()); err != nil {

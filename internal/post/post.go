@@ -24,6 +24,21 @@ type Post struct {
 	Body       string
 }
 
+// SortDate is the one rule for a post's date: the time the feed says the
+// item was published, else when it was last updated, else when feedpost
+// first saw it (kept in the store, so it never moves). Posts are dated,
+// listed newest first and kept by retention by it; the store keeps it in
+// a column of its own so that those listings are index walks.
+func SortDate(published, updated, firstSeen time.Time) time.Time {
+	switch {
+	case !published.IsZero():
+		return published
+	case !updated.IsZero():
+		return updated
+	}
+	return firstSeen
+}
+
 // ID names an item: the first 16 hex digits of the SHA-256 of the source key
 // and the guid; else of the key and the link; else of the key, the title and
 // the content. The same item always gets the same ID, wherever the project

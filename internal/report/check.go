@@ -3,11 +3,12 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/doctor"
 	"github.com/feedpost/feedpost/internal/schedule"
 	"github.com/feedpost/feedpost/internal/store"
 )
@@ -52,9 +53,9 @@ func Check(cfg *config.Config, states map[string]store.Source) []CheckedSource {
 
 // CheckTable writes Check's result for people.
 func CheckTable(w io.Writer, cfg *config.Config, list []CheckedSource) {
-	fmt.Fprintf(w, "config %s: ok, %d sources\n", cfg.Path, len(list))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tURL\tCATEGORY\tLIMIT\tINTERVAL\tLAST")
+	fmt.Fprintf(w, "config %s: ok, %s\n", cfg.Path, plural(len(list), "source", "sources"))
+	var t table
+	t.row("SOURCE", "URL", "CATEGORY", "LIMIT", "INTERVAL", "LAST")
 	for _, c := range list {
 		cat := strings.Join(c.Category, " / ")
 		if cat == "" {
@@ -65,12 +66,28 @@ func CheckTable(w io.Writer, cfg *config.Config, list []CheckedSource) {
 			last = "disabled"
 		}
 		if c.Failures > 0 {
-			last = fmt.Sprintf("%s (%d failures: %s)", last, c.Failures, c.Error)
+			last = fmt.Sprintf("%s (%s: %s)", last, plural(c.Failures, "failure", "failures"), c.Error)
 		}
 		if c.BackedOff != "" {
-			last += "; backed off until " + c.BackedOff
+			last += "; backed off until " + c.BackedOff + " (run --force to fetch now)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", c.Key, c.URL, cat, c.Limit, c.Interval, last)
+		t.row(c.Key, c.URL, cat, strconv.Itoa(c.Limit), c.Interval, last)
 	}
-	tw.Flush()
+	t.write(w)
+}
+
+// Findings writes the doctor's findings about the blog: one line each,
+// marked by severity, the fix on the next line.
+func Findings(w io.Writer, findings []doctor.Finding) {
+	if len(findings) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nblog:")
+	for _, f := range findings {
+		mark := map[string]string{doctor.Error: "ERROR", doctor.Warning: "warn ", doctor.Info: "ok   "}[f.Severity]
+		fmt.Fprintf(w, "  %s %s\n", mark, f.Message)
+		if f.Fix != "" {
+			fmt.Fprintf(w, "        fix: %s\n", f.Fix)
+		}
+	}
 }

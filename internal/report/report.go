@@ -5,11 +5,10 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/feedpost/feedpost/internal/pipeline"
 )
@@ -83,33 +82,52 @@ func (p *Progress) draw() {
 		strings.Repeat("█", filled), strings.Repeat("░", width-filled), p.done, p.tot, p.new, p.upd, p.fail)
 }
 
-// Table writes the summary as a table: one row per source, then totals.
+// Table writes the summary of a run as a table: one row per source, then
+// the totals and the note.
 func Table(w io.Writer, s *pipeline.Summary) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tSTATUS\tNEW\tUPDATED\tUNCHANGED\tTIME\tERROR")
-	for _, r := range s.Sources {
-		msg := r.Error
-		if msg == "" {
-			msg = r.Note
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", clip(r.Name, 40), r.Status, r.New, r.Updated, r.Unchanged,
-			r.Duration.Round(time.Millisecond), msg)
-	}
-	tw.Flush()
+	var t table
+	t.row("SOURCE", "STATUS", "NEW", "UPDATED", "UNCHANGED", "DUPLICATES", "TIME", "ERROR / NOTE")
 	failed := 0
 	for _, r := range s.Sources {
 		if r.Status == pipeline.StatusFailed {
 			failed++
 		}
+		msg := r.Error
+		if msg == "" {
+			msg = r.Note
+		}
+		t.row(clip(r.Name, 40), status(r), strconv.Itoa(r.New), strconv.Itoa(r.Updated), strconv.Itoa(r.Unchanged),
+			strconv.Itoa(r.Duplicates), r.Duration.Round(time.Millisecond).String(), msg)
 	}
-	fmt.Fprintf(w, "%d sources (%d failed), %d post files written, %d posts in total, %s\n",
-		len(s.Sources), failed, s.PostsWritten, s.PostsTotal, time.Duration(s.DurationMS)*time.Millisecond)
+	t.write(w)
+	fmt.Fprintf(w, "%s (%d failed), %s written, %s in total, %s\n",
+		plural(len(s.Sources), "source", "sources"), failed, plural(s.PostsWritten, "post file", "post files"),
+		plural(s.PostsTotal, "post", "posts"), time.Duration(s.DurationMS)*time.Millisecond)
+	note(w, s)
 }
 
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// status is a source's status for people: a backed-off source says until
+// when, and how to fetch it anyway.
+func status(r pipeline.SourceResult) string {
+	if r.Status == pipeline.StatusSkipped && !r.BackedOffUntil.IsZero() {
+		return "skipped (backed off until " + r.BackedOffUntil.Format("2006-01-02 15:04 -07:00") + ", --force to fetch now)"
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return r.Status
+}
+
+// BuildSummary writes the summary of `feedpost build`, which fetches
+// nothing: what it wrote, not a table of sources.
+func BuildSummary(w io.Writer, s *pipeline.Summary) {
+	fmt.Fprintf(w, "built from the store: %s rewritten of %s, %s of the built-in site written, %s\n",
+		plural(s.PostsWritten, "post file", "post files"), plural(s.PostsTotal, "post", "posts"),
+		plural(s.PagesWritten, "page", "pages"), time.Duration(s.DurationMS)*time.Millisecond)
+	note(w, s)
+}
+
+// note prints the summary's note (the builder's: another process builds,
+// a theme's authors file left alone…).
+func note(w io.Writer, s *pipeline.Summary) {
+	if s.Note != "" {
+		fmt.Fprintln(w, "note:", s.Note)
+	}
 }

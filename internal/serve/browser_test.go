@@ -109,7 +109,7 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,15 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedpost/feedpost/internal/config"
-	"github.com/feedpost/feedpost/internal/pipeline"
 )
 
 // DefaultGrace bounds the drain of in-flight requests on shutdown when
 // Options.Grace is not set (`feedpost serve --grace`).
 const DefaultGrace = 30 * time.Second
-
-// role is what this process does; `--role` (issue 16) will choose it.
-const role = "all"
 
 // ListenError is a failure to open the listening socket: a port in use, an
 // address that is not one. It is a configuration error (exit 2), not a
@@ -64,9 +60,8 @@ type httpState struct {
 	rejected *prometheus.CounterVec
 }
 
-// newHTTPState registers the HTTP metrics, and gives every label of the
-// daemon's counters its zero from the start, so that rates and alerts work
-// before the first event of each kind.
+// newHTTPState registers the HTTP metrics, every label at zero from the
+// start, so that rates and alerts work before the first event of each kind.
 func (s *Server) newHTTPState() {
 	h := &httpState{
 		open: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -80,16 +75,6 @@ func (s *Server) newHTTPState() {
 	s.reg.MustRegister(h.open, h.rejected)
 	for _, r := range []string{"total", "per_ip"} {
 		h.rejected.WithLabelValues(r)
-	}
-	for _, o := range []string{pipeline.StatusOK, pipeline.StatusUnchanged, pipeline.StatusFailed, pipeline.StatusSkipped} {
-		s.metrics.fetches.WithLabelValues(o)
-		s.metrics.duration.WithLabelValues(o)
-	}
-	for _, k := range []string{"new", "updated", "unchanged", "duplicate"} {
-		s.metrics.items.WithLabelValues(k)
-	}
-	for _, r := range []string{"ok", "error"} {
-		s.metrics.builds.WithLabelValues(r)
 	}
 	s.http = h
 }
@@ -110,7 +95,11 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", &siteHandler{dir: s.cfg.Site.Dir, log: s.log})
+	site := &siteHandler{log: s.log}
+	if s.serves(RoleWeb) {
+		site.dir = s.cfg.Site.Dir
+	}
+	mux.Handle("/", site)
 	var h http.Handler = mux
 	if s.proxy != nil {
 		// Image requests skip the mux's routing: a cached image is the

@@ -43,12 +43,12 @@ func newTestServer(t *testing.T, yml string, files map[string]string) *testServe
 	}
 	os.WriteFile(filepath.Join(dir, "feed.xml"), []byte(`<rss version="2.0"><channel><title>t</title></channel></rss>`), 0o644)
 	cfgPath := filepath.Join(dir, "feedpost.yaml")
-	os.WriteFile(cfgPath, []byte(yml+"\nsources:\n  - url: feed.xml\n    enabled: false\n"), 0o644)
+	os.WriteFile(cfgPath, []byte(yml+"\nhexo: {dir: ''}\nsources:\n  - url: feed.xml\n    enabled: false\n"), 0o644)
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestMetricsInitialised(t *testing.T) {
 	for _, want := range []string{
 		`feedpost_fetches_total{outcome="ok"} 0`, `feedpost_fetches_total{outcome="unchanged"} 0`,
 		`feedpost_fetches_total{outcome="failed"} 0`, `feedpost_fetches_total{outcome="skipped"} 0`,
-		`feedpost_items_total{kind="duplicate"} 0`, `feedpost_site_builds_total{result="error"} 0`,
+		`feedpost_items_total{kind="duplicate"} 0`, `feedpost_builds_total{result="error"} 0`,
 		`feedpost_http_connections_rejected_total{reason="per_ip"} 0`, `feedpost_http_connections_open 0`,
 	} {
 		if !strings.Contains(w.Body.String(), want) {

@@ -1,17 +1,30 @@
-// Package serve is feedpost's daemon: it refreshes every source on its own
-// schedule, rebuilds the outputs after a cycle that changed something, and
-// serves the built-in site, the signed image proxy, /healthz and /metrics.
+// Package serve is feedpost's daemon. It plays one or all of three roles
+// around the store:
+//
+//   - fetch: lease the sources that are due (no source is fetched by two
+//     processes at once), fetch, parse, render and commit them as pending;
+//   - build: be the one active builder (the others wait as hot standbys),
+//     woken by the store's generation: write the pending posts, prune,
+//     rebuild the site;
+//   - web: serve the built-in site, the signed image proxy, /healthz and
+//     /metrics.
+//
+// Role `all` (the default) is all three in one process, on SQLite or
+// PostgreSQL; the others need a PostgreSQL store shared by the processes.
 package serve
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,13 +37,32 @@ import (
 	"github.com/feedpost/feedpost/internal/store"
 )
 
-// Options tune the daemon; the zero value serves on :8080.
+// Roles of a daemon process.
+const (
+	RoleAll   = "all"
+	RoleFetch = "fetch"
+	RoleBuild = "build"
+	RoleWeb   = "web"
+)
+
+// Roles lists the valid --role values.
+var Roles = []string{RoleAll, RoleFetch, RoleBuild, RoleWeb}
+
+// Options tune the daemon; the zero value serves on :8080 in role all.
 type Options struct {
 	Addr     string        // listen address (default ":8080")
 	Listener net.Listener  // overrides Addr (tests)
 	Logger   *slog.Logger  // default: discard
-	Tick     time.Duration // how often the scheduler looks for due sources (default 1s)
+	Role     string        // all (default), fetch, build or web
+	Tick     time.Duration // how often the fetcher looks for due sources (default 1s)
 	Pipeline pipeline.Options
+	// Debounce is how long the builder waits after a change for more
+	// before it builds (default 2s); MaxDelay bounds how long a change
+	// waits for its build while changes keep coming (default 30s).
+	Debounce, MaxDelay time.Duration
+	// Standby is how often a standby builder tries to take over (default
+	// 2s).
+	Standby time.Duration
 	// Ready, when set, receives the listening address once the server
 	// accepts connections.
 	Ready func(addr string)
@@ -38,6 +70,11 @@ type Options struct {
 	// DefaultGrace); requests still running then are cut (see DrainError).
 	Grace time.Duration
 }
+
+// RoleError is New's refusal of a role the store cannot serve.
+type RoleError struct{ msg string }
+
+func (e *RoleError) Error() string { return e.msg }
 
 // Server is a running daemon; create it with New, run it with Run.
 type Server struct {
@@ -52,7 +89,8 @@ type Server struct {
 	http    *httpState // http.go
 
 	mu        sync.Mutex
-	lastCycle time.Time
+	builder   string // "active", "standby" or "" (not a builder)
+	lastBuild time.Time
 	lastErr   string
 }
 
@@ -61,6 +99,10 @@ type metrics struct {
 	items    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	builds   *prometheus.CounterVec
+	leases   *prometheus.CounterVec
+	inFlight prometheus.Gauge
+	role     *prometheus.GaugeVec
+	active   prometheus.Gauge
 }
 
 // New prepares the daemon for cfg on st: the signing secret, the image proxy
@@ -71,6 +113,24 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 	}
 	if opt.Tick <= 0 {
 		opt.Tick = time.Second
+	}
+	if opt.Role == "" {
+		opt.Role = RoleAll
+	}
+	if !slices.Contains(Roles, opt.Role) {
+		return nil, &RoleError{fmt.Sprintf("unknown role %q (want one of %s)", opt.Role, strings.Join(Roles, ", "))}
+	}
+	if opt.Role != RoleAll && !st.Shared() {
+		return nil, &RoleError{fmt.Sprintf("role %s needs a PostgreSQL store shared by the processes; with a SQLite store (%s) only role all runs", opt.Role, st.Name())}
+	}
+	if opt.Debounce <= 0 {
+		opt.Debounce = 2 * time.Second
+	}
+	if opt.MaxDelay <= 0 {
+		opt.MaxDelay = 30 * time.Second
+	}
+	if opt.Standby <= 0 {
+		opt.Standby = 2 * time.Second
 	}
 	log := opt.Logger
 	if log == nil {
@@ -90,15 +150,47 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10),
 		}, []string{"outcome"}),
 		builds: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "feedpost_site_builds_total", Help: "Built-in site rebuilds by result.",
+			Name: "feedpost_builds_total", Help: "Builds of the outputs (pending posts, retention, site) by result.",
 		}, []string{"result"}),
+		leases: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedpost_leases_total", Help: "Source leases taken by this process: taken (free sources) and expired (taken over from a holder whose lease ran out).",
+		}, []string{"kind"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedpost_fetches_in_flight", Help: "Sources this process is fetching now.",
+		}),
+		role: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "feedpost_role", Help: "1 for the role this process runs (all, fetch, build, web).",
+		}, []string{"role"}),
+		active: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedpost_builder_active", Help: "1 while this process is the active builder, 0 as a standby or not a builder.",
+		}),
 	}
-	s.reg.MustRegister(s.metrics.fetches, s.metrics.items, s.metrics.duration, s.metrics.builds)
+	s.reg.MustRegister(s.metrics.fetches, s.metrics.items, s.metrics.duration, s.metrics.builds,
+		s.metrics.leases, s.metrics.inFlight, s.metrics.role, s.metrics.active)
+	for _, r := range Roles {
+		v := 0.0
+		if r == opt.Role {
+			v = 1
+		}
+		s.metrics.role.WithLabelValues(r).Set(v)
+	}
+	for _, o := range []string{pipeline.StatusOK, pipeline.StatusUnchanged, pipeline.StatusFailed, pipeline.StatusSkipped} {
+		s.metrics.fetches.WithLabelValues(o)
+	}
+	for _, k := range []string{"new", "updated", "unchanged", "duplicate"} {
+		s.metrics.items.WithLabelValues(k)
+	}
+	for _, k := range []string{"taken", "expired"} {
+		s.metrics.leases.WithLabelValues(k)
+	}
+	for _, r := range []string{"ok", "error"} {
+		s.metrics.builds.WithLabelValues(r)
+	}
 	s.newHTTPState()
 
 	popt := opt.Pipeline
 	if cfg.Images.Proxy == "builtin" {
-		secret, err := mediaproxy.LoadSecret(cfg.Secret, SecretFile(cfg))
+		secret, err := Secret(context.Background(), cfg, st)
 		if err != nil {
 			return nil, err
 		}
@@ -122,9 +214,22 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 	return s, nil
 }
 
-// SecretFile is where the generated signing secret is kept: beside the store.
+// SecretFile is where the generated signing secret of a SQLite store is
+// kept: beside the store.
 func SecretFile(cfg *config.Config) string {
 	return filepath.Join(filepath.Dir(cfg.Store), "feedpost.secret")
+}
+
+// Secret is the image proxy's signing key: `secret:` from the config, else
+// $FEEDPOST_SECRET, else a generated one kept with the store — in a file
+// beside a SQLite store, in a PostgreSQL store itself, so that every
+// process sharing it signs and verifies with the same key.
+func Secret(ctx context.Context, cfg *config.Config, st *store.Store) ([]byte, error) {
+	if !st.Shared() || cfg.Secret != "" || os.Getenv(mediaproxy.SecretEnv) != "" {
+		return mediaproxy.LoadSecret(cfg.Secret, SecretFile(cfg))
+	}
+	s, err := st.Secret(ctx)
+	return []byte(s), err
 }
 
 // BuiltinProxyURL returns the URL rewriter of images.proxy: builtin, signing
@@ -137,193 +242,22 @@ func BuiltinProxyURL(cfg *config.Config, secret []byte) func(string) string {
 	return func(u string) string { return mediaproxy.URL(base, secret, u) }
 }
 
+// serves reports whether this process plays role (role all plays every).
+func (s *Server) serves(role string) bool { return s.opt.Role == RoleAll || s.opt.Role == role }
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	body := map[string]any{"status": "ok", "last_cycle": s.lastCycle, "last_error": s.lastErr}
+	body := map[string]any{"status": "ok", "role": s.opt.Role, "store": s.st.Backend(),
+		"last_build": s.lastBuild, "last_error": s.lastErr}
+	if s.builder != "" {
+		body["builder"] = s.builder
+	}
 	s.mu.Unlock()
-	if err := s.st.Ping(); err != nil {
+	if err := s.st.Ping(r.Context()); err != nil {
 		body["status"] = "store unavailable"
 		body["last_error"] = err.Error()
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(body)
-}
-
-// Run serves and schedules until ctx is cancelled, then shuts down
-// gracefully: it stops accepting, lets in-flight requests (for at most
-// Options.Grace) and fetches finish (writes included) and returns nil, or a
-// *DrainError when requests had to be cut. A socket that cannot be opened
-// is a *ListenError. The caller closes the store.
-func (s *Server) Run(ctx context.Context) error {
-	ln, err := s.listen()
-	if err != nil {
-		return err
-	}
-	srv := s.newHTTPServer()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	start := time.Now()
-	s.log.Info("serving", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "site", s.cfg.Site.Dir,
-		"proxy", s.proxy != nil, "max_conns", s.http.conns.max, "max_conns_per_ip", s.http.conns.perIP)
-	if s.opt.Ready != nil {
-		s.opt.Ready(ln.Addr().String())
-	}
-
-	schedDone := make(chan struct{})
-	go func() {
-		defer close(schedDone)
-		s.schedule(ctx)
-	}()
-
-	select {
-	case <-ctx.Done():
-	case err = <-serveErr:
-	}
-	if derr := s.drain(srv); derr != nil && (err == nil || errors.Is(err, http.ErrServerClosed)) {
-		err = derr
-	}
-	<-schedDone
-	if s.proxy != nil {
-		s.proxy.Close()
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	var de *DrainError
-	switch {
-	case err == nil:
-		s.log.Info("stopped", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "uptime", time.Since(start).Round(time.Second))
-	case errors.As(err, &de):
-		s.log.Warn("stopped", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "uptime", time.Since(start).Round(time.Second),
-			"cut", de.Cut, "error", err)
-	default:
-		s.log.Error("stopped", "addr", ln.Addr().String(), "role", role, "store", s.cfg.Store, "error", err)
-	}
-	return err
-}
-
-// schedule runs each enabled source when it is due — at most one fetch of a
-// source at a time, fetch.concurrency at once — and rebuilds the site after a
-// round that changed something.
-func (s *Server) schedule(ctx context.Context) {
-	if err := s.runner.FinishPending(); err != nil {
-		s.log.Error("finishing the writes of an interrupted run", "error", err)
-	}
-	next := map[string]time.Time{}
-	now := time.Now()
-	for i := range s.cfg.Sources {
-		src := &s.cfg.Sources[i]
-		st, ok, err := s.st.Source(src.Key)
-		if err == nil && ok && !st.NextFetch.IsZero() {
-			next[src.Key] = st.NextFetch
-		} else {
-			next[src.Key] = now
-		}
-	}
-	type done struct {
-		key string
-		res pipeline.SourceResult
-	}
-	results := make(chan done)
-	running := map[string]bool{}
-	slots := s.cfg.Fetch.Concurrency
-	dirty := false
-	// The first round also builds the site, so a fresh daemon serves pages
-	// even when every source answers 304.
-	built := false
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		now := time.Now()
-		for i := range s.cfg.Sources {
-			src := &s.cfg.Sources[i]
-			if !src.Enabled || running[src.Key] || len(running) >= slots || now.Before(next[src.Key]) || ctx.Err() != nil {
-				continue
-			}
-			running[src.Key] = true
-			go func() {
-				res := s.runner.RunSource(ctx, src)
-				results <- done{src.Key, res}
-			}()
-		}
-		if len(running) == 0 && ctx.Err() != nil {
-			return
-		}
-		if len(running) == 0 && (dirty || !built) && ctx.Err() == nil {
-			s.rebuild(ctx)
-			dirty, built = false, true
-		}
-		timer.Reset(s.opt.Tick)
-		select {
-		case d := <-results:
-			delete(running, d.key)
-			s.observe(d.res)
-			if d.res.New+d.res.Updated > 0 {
-				dirty = true
-			}
-			next[d.key] = s.nextFetch(d.key)
-		case <-timer.C:
-		case <-ctx.Done():
-			// Wait for running fetches: their writes finish, nothing new starts.
-			for len(running) > 0 {
-				d := <-results
-				delete(running, d.key)
-				s.observe(d.res)
-			}
-			return
-		}
-	}
-}
-
-// nextFetch is the time the pipeline chose for the source's next fetch (it
-// weighs the interval, the feed's TTL, Cache-Control and failures), else one
-// interval from now.
-func (s *Server) nextFetch(key string) time.Time {
-	if st, ok, err := s.st.Source(key); err == nil && ok && st.NextFetch.After(time.Now()) {
-		return st.NextFetch
-	}
-	interval := s.cfg.Defaults.Interval
-	if src := s.cfg.SourceByKey(key); src != nil && src.Interval > 0 {
-		interval = src.Interval
-	}
-	return time.Now().Add(interval)
-}
-
-func (s *Server) observe(r pipeline.SourceResult) {
-	m := s.metrics
-	m.fetches.WithLabelValues(r.Status).Inc()
-	m.duration.WithLabelValues(r.Status).Observe(r.Duration.Seconds())
-	m.items.WithLabelValues("new").Add(float64(r.New))
-	m.items.WithLabelValues("updated").Add(float64(r.Updated))
-	m.items.WithLabelValues("unchanged").Add(float64(r.Unchanged))
-	m.items.WithLabelValues("duplicate").Add(float64(r.Duplicates))
-	if r.Status == pipeline.StatusFailed {
-		s.log.Warn("source failed", "source", r.Name, "error", r.Error)
-	} else {
-		s.log.Info("source fetched", "source", r.Name, "status", r.Status, "new", r.New, "updated", r.Updated)
-	}
-}
-
-func (s *Server) rebuild(ctx context.Context) {
-	if pruned, err := s.runner.Prune(ctx, false); err != nil {
-		s.log.Error("retention failed", "error", err)
-	} else if len(pruned) > 0 {
-		s.log.Info("retention removed posts", "count", len(pruned))
-	}
-	st, err := s.runner.BuildSite(ctx)
-	s.mu.Lock()
-	s.lastCycle = time.Now()
-	s.lastErr = ""
-	if err != nil {
-		s.lastErr = err.Error()
-	}
-	s.mu.Unlock()
-	if err != nil {
-		s.metrics.builds.WithLabelValues("error").Inc()
-		s.log.Error("site build failed", "error", err)
-		return
-	}
-	s.metrics.builds.WithLabelValues("ok").Inc()
-	s.log.Info("site built", "written", st.Written)
 }

@@ -87,7 +87,7 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ sources:
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
-	if err := st.IntegrityCheck(); err != nil {
+	if err := st.IntegrityCheck(context.Background()); err != nil {
 		t.Error(err)
 	}
 }

@@ -1,135 +1,78 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"strings"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+	"time"
 )
 
-// Everything specific to SQLite sits in this file, so that a PostgreSQL
-// backend means a second version of these few functions and constants: the
-// driver, how a connection string is built, how large the pools are, how
-// placeholders are spelt, and the integrity check. The SQL elsewhere in the
-// package is portable (ON CONFLICT upserts, COALESCE, CASE, LIMIT) and the
-// schema uses only TEXT and INTEGER columns.
+// A dialect is what differs between the two backends. Everything else in
+// the package — the schema, the queries, the transactions — is written once
+// in the SQL both engines share: TEXT and INTEGER columns, ON CONFLICT
+// upserts, COALESCE, CASE, window functions, `?` placeholders (bound to
+// `$n` for PostgreSQL by bind).
+type dialect struct {
+	name string // "sqlite" or "postgres"
 
-const driverName = "sqlite" // modernc.org/sqlite, pure Go: no cgo needed to build
+	// bind turns the package's `?` placeholders into the driver's spelling.
+	bind func(query string) string
 
-// Pool sizes. SQLite allows one writer at a time; giving writes a pool of a
-// single connection makes database/sql queue concurrent writers in Go instead
-// of letting them collide inside SQLite with SQLITE_BUSY. Readers do not block
-// the writer (nor each other) in WAL mode, so they get a few connections.
-const (
-	writerConns = 1
-	readerConns = 4
-)
+	// timeExpr is an SQL expression for the database's clock plus offset,
+	// as stored text (timeLayout). Leases and host slots compare against
+	// the database's clock, not the process's, so that machines whose
+	// clocks disagree still agree on when a lease ran out.
+	timeExpr func(offset time.Duration) string
 
-// bind turns the package's `?` placeholders into the driver's spelling.
-// SQLite understands `?` as is; PostgreSQL would number them ($1, $2, ...).
-func bind(query string) string { return query }
+	// skipLocked ends a SELECT that claims rows, so that concurrent
+	// claimers skip each other's rows instead of waiting on them
+	// (PostgreSQL); SQLite has a single writer and needs nothing.
+	skipLocked string
 
-// dsn builds the connection string for the database file at path.
-//
-// The path is written as a file: URI so that characters such as '?' or '#'
-// in a folder name cannot be mistaken for the start of the parameters.
-// Every connection of the pool gets the same settings:
-//   - busy_timeout 5s: another process holding the write lock is waited for
-//     instead of failing at once;
-//   - WAL (set by initFile): readers and the writer do not block each other;
-//   - synchronous NORMAL: safe with WAL (a power cut may lose the last
-//     commits, never corrupt the file) and much faster than FULL;
-//   - foreign keys on;
-//   - _txlock=immediate: a transaction takes the write lock when it begins,
-//     so it never fails half-way when upgrading a read lock to a write lock
-//     (which busy_timeout cannot help with);
-//   - query_only on the read pool, so a mistake cannot write through it.
-func dsn(path string, readOnly bool) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", fmt.Errorf("resolve store path %s: %w", path, err)
-	}
-	p := filepath.ToSlash(abs)
-	if !strings.HasPrefix(p, "/") { // Windows: C:/x → /C:/x, as SQLite URIs want
-		p = "/" + p
-	}
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_txlock", "immediate")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", readerCacheKiB))
-	}
-	// journal_mode=WAL is not set here but by initFile: the driver runs the
-	// _pragma list sorted by name, and page_size must come before it.
-	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
-	return u.String(), nil
+	// lockKeys serialises, until the end of tx, the transactions that
+	// work on the same keys (cross-source dedupe): advisory transaction
+	// locks on PostgreSQL; nothing on SQLite, whose write transactions
+	// already run one at a time.
+	lockKeys func(ctx context.Context, tx *sql.Tx, scope string, keys []string) error
+
+	// notify tells listening processes that the generation moved, when tx
+	// commits (PostgreSQL NOTIFY); nil on SQLite (one process).
+	notify func(ctx context.Context, tx *sql.Tx, channel string) error
+
+	// migrationLock is taken first in every migration transaction so that
+	// two processes opening a new database at once apply each step once.
+	migrationLock string
+
+	integrityCheck func(ctx context.Context, db *sql.DB) error
 }
 
-// pageSize is the page size of a new database file. Items are large (the
-// raw HTML and the rendered post of an 8 KB article make a row of 20 KB or
-// more): with SQLite's default 4 KB pages each row is a chain of six or more
-// overflow pages, read and written one system call per page. 16 KB pages cut
-// the page reads and writes of a cycle by about 3.5× (measured with strace on
-// bench/); 64 KB pages save little more and rewrite 64 KB for every small
-// update. An existing file keeps the page size it was made with (changing it
-// would need a VACUUM, which WAL mode does not allow).
-const pageSize = 16384
+// timeLayout is fixed-width UTC with nanoseconds, so stored times sort
+// correctly as text (RFC3339Nano trims trailing zeros and would not) and
+// come back exactly as saved. Years 0000–9999 fit. The dialects' timeExpr
+// produce the same layout.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
-// readerCacheKiB is the page cache of each read connection, in KiB (as a
-// negative cache_size). Reads are mostly one pass over many rows: the
-// rendered posts listed for the site, each body loaded once for its page,
-// a source's item states. A page they read is seldom read again through
-// the same connection, and when it is the operating system's file cache
-// has it. SQLite's default of 2 MB a connection held 8 MB of the process's
-// memory for four readers, growing with the store (about 15 % of a
-// 40,000-post run's peak); the writer, whose B-tree pages are hot, keeps
-// the default.
-const readerCacheKiB = -512
+// seconds renders d as a whole number of seconds for an SQL literal.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
-// initFile sets up the file through the writer's connection before anything
-// else: the page size (effective only while the file is still empty), then
-// WAL mode, which is stored in the file, so readers opened later get it
-// too (a read-only connection could not set it).
-func initFile(db *sql.DB) error {
-	if _, err := db.Exec(fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
-		return fmt.Errorf("set page size: %w", err)
+// numberedBind turns `?` placeholders into `$1, $2, …`. The package's
+// queries never hold a `?` inside a string literal, so a plain scan is
+// enough.
+func numberedBind(query string) string {
+	if !strings.Contains(query, "?") {
+		return query
 	}
-	var mode string
-	if err := db.QueryRow("PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
-		return fmt.Errorf("set WAL mode: %w", err)
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("set WAL mode: the database stays in %q mode", mode)
-	}
-	return nil
-}
-
-// integrityCheck runs SQLite's own consistency check of the whole file.
-func integrityCheck(db *sql.DB) error {
-	rows, err := db.Query("PRAGMA integrity_check")
-	if err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return fmt.Errorf("integrity check: %w", err)
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
 		}
-		problems = append(problems, line)
+		b.WriteByte(query[i])
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
-	if len(problems) == 1 && problems[0] == "ok" {
-		return nil
-	}
-	return fmt.Errorf("integrity check failed: %s", strings.Join(problems, "; "))
+	return b.String()
 }

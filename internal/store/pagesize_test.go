@@ -13,7 +13,7 @@ import (
 // working.
 func TestPageSize(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(filepath.Join(dir, "new.db"))
+	s, err := Open(ctx, filepath.Join(dir, "new.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestPageSize(t *testing.T) {
 	s.Close()
 
 	old := filepath.Join(dir, "old.db")
-	db, err := sql.Open(driverName, old)
+	db, err := sql.Open(sqliteDriver, old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestPageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	s, err = Open(old)
+	s, err = Open(ctx, old, Options{})
 	if err != nil {
 		t.Fatalf("open a 4 KB-page store: %v", err)
 	}
@@ -44,10 +44,10 @@ func TestPageSize(t *testing.T) {
 	if err := s.r.QueryRow("PRAGMA page_size").Scan(&size); err != nil || size != 4096 {
 		t.Errorf("old store: page_size %d (%v), want 4096 kept", size, err)
 	}
-	if err := s.PutItems([]Item{{ID: "a", SourceKey: "s", Content: "<p>正文</p>"}}); err != nil {
+	if err := s.PutItems(ctx, []Item{{ID: "a", SourceKey: "s", Content: "<p>正文</p>"}}); err != nil {
 		t.Errorf("old store: put: %v", err)
 	}
-	if _, found, err := s.Item("a"); !found || err != nil {
+	if _, found, err := s.Item(ctx, "a"); !found || err != nil {
 		t.Errorf("old store: item back: %v %v", found, err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // cycle slower the longer feedpost has run. SQLite explains its plan for
 // each; "SCAN items" without "COVERING INDEX" would read every row.
 func TestQueryPlansUseIndexes(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "plan.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "plan.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

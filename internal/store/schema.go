@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -12,8 +13,8 @@ import (
 // Each step runs in its own transaction together with the version bump, so a
 // crash leaves the database at one version or the next, never in between.
 //
-// Column types are limited to TEXT and INTEGER so the same statements work on
-// PostgreSQL. Times are TEXT in a fixed-width UTC form (see formatTime), NULL
+// The same steps run on SQLite and PostgreSQL: column types are limited to
+// TEXT and INTEGER and the statements to what both engines accept. Times are TEXT in a fixed-width UTC form (see formatTime), NULL
 // for "none"; booleans are INTEGER 0/1; lists and maps are JSON text.
 var migrations = [][]string{
 	// 1: initial schema.
@@ -122,6 +123,43 @@ var migrations = [][]string{
 		`CREATE INDEX items_dedupe_key ON items (dedupe_key)`,
 		`CREATE INDEX items_live ON items (pruned, sort_date DESC, id)`,
 	},
+	// 3: coordination through the store (several processes on PostgreSQL).
+	//   - sources: the per-fetch counters nobody read go; `enabled` says
+	//     whether the config still lists a source (only those are leased);
+	//     a lease (holder, until) makes one process at a time fetch it;
+	//     committed_at is when its last fetch was committed, by the
+	//     database's clock (a run skips what another run fetched since it
+	//     began);
+	//   - posts: the fingerprint of the settings the post was rendered
+	//     under, so a builder re-renders exactly the posts a config change
+	//     made stale;
+	//   - counters: the store generation, bumped by every change of what
+	//     the outputs show, which the builder follows;
+	//   - kv: small named values (the builder's last built state, the
+	//     image proxy's shared secret);
+	//   - host_slots: per-host request slots leased across processes, so
+	//     fetch.per_host holds for all workers together.
+	{
+		`ALTER TABLE sources DROP COLUMN items_total`,
+		`ALTER TABLE sources DROP COLUMN last_new`,
+		`ALTER TABLE sources DROP COLUMN last_updated`,
+		`ALTER TABLE sources ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE sources ADD COLUMN lease_holder TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE sources ADD COLUMN lease_until TEXT`,
+		`ALTER TABLE sources ADD COLUMN committed_at TEXT`,
+		`CREATE INDEX sources_due ON sources (enabled, next_fetch)`,
+		`ALTER TABLE posts ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0)`,
+		`INSERT INTO counters (name, value) VALUES ('generation', 1)`,
+		`CREATE TABLE kv (name TEXT PRIMARY KEY, value TEXT NOT NULL DEFAULT '')`,
+		`CREATE TABLE host_slots (
+			host   TEXT NOT NULL,
+			slot   INTEGER NOT NULL,
+			holder TEXT NOT NULL DEFAULT '',
+			until  TEXT NOT NULL,
+			PRIMARY KEY (host, slot)
+		)`,
+	},
 }
 
 // schemaVersion is the version this binary writes and understands.
@@ -129,11 +167,18 @@ func schemaVersion() int { return len(migrations) }
 
 // migrate brings the database up to schemaVersion, one step per transaction.
 // The version is re-read inside every transaction (which holds the write
-// lock from its start), so two processes opening the same new file at once
+// lock from its start on SQLite, the dialect's migration lock on
+// PostgreSQL), so two processes opening the same new database at once
 // apply each step exactly once.
-func migrate(db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
+	return migrateTo(ctx, db, d, migrations)
+}
+
+// migrateTo applies steps (a prefix of migrations in tests that build an
+// old database).
+func migrateTo(ctx context.Context, db *sql.DB, d *dialect, steps [][]string) error {
 	for {
-		done, err := migrateStep(db)
+		done, err := migrateStep(ctx, db, d, steps)
 		if err != nil || done {
 			return err
 		}
@@ -143,32 +188,38 @@ func migrate(db *sql.DB) error {
 // migrateStep applies the next pending migration, or reports done when there
 // is none. A database newer than this binary is an error: writing to it with
 // an older schema in mind could lose data.
-func migrateStep(db *sql.DB) (bool, error) {
-	tx, err := db.Begin()
+func migrateStep(ctx context.Context, db *sql.DB, d *dialect, steps [][]string) (bool, error) {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("begin migration: %w", err)
 	}
 	// After a Commit this Rollback is a no-op; after an error the error
 	// returned is the one that matters.
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if d.migrationLock != "" {
+		if _, err := tx.ExecContext(ctx, d.migrationLock); err != nil {
+			return false, fmt.Errorf("lock for migration: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return false, fmt.Errorf("create schema_version table: %w", err)
 	}
 	var v int
 	hasRow := true
-	switch err := tx.QueryRow(`SELECT version FROM schema_version`).Scan(&v); {
+	switch err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); {
 	case errors.Is(err, sql.ErrNoRows):
 		hasRow = false
 	case err != nil:
 		return false, fmt.Errorf("read schema version: %w", err)
 	}
-	if v > schemaVersion() {
-		return false, fmt.Errorf("database schema version %d is newer than this feedpost supports (%d): upgrade feedpost", v, schemaVersion())
+	want := len(steps)
+	if v > want {
+		return false, fmt.Errorf("database schema version %d is newer than this feedpost supports (%d): upgrade feedpost", v, want)
 	}
-	if v == schemaVersion() {
+	if v == want {
 		// A no-op write: SQLite silently opens a file it may not write as
 		// read-only, and this makes Open report it instead of the first save.
-		if _, err := tx.Exec(`UPDATE schema_version SET version = version`); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = version`); err != nil {
 			return false, fmt.Errorf("write to the database: %w", err)
 		}
 		if err := tx.Commit(); err != nil {
@@ -176,15 +227,15 @@ func migrateStep(db *sql.DB) (bool, error) {
 		}
 		return true, nil
 	}
-	for _, stmt := range migrations[v] {
-		if _, err := tx.Exec(stmt); err != nil {
+	for _, stmt := range steps[v] {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return false, fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
 	}
 	if hasRow {
-		_, err = tx.Exec(bind(`UPDATE schema_version SET version = ?`), v+1)
+		_, err = tx.ExecContext(ctx, d.bind(`UPDATE schema_version SET version = ?`), v+1)
 	} else {
-		_, err = tx.Exec(bind(`INSERT INTO schema_version (version) VALUES (?)`), v+1)
+		_, err = tx.ExecContext(ctx, d.bind(`INSERT INTO schema_version (version) VALUES (?)`), v+1)
 	}
 	if err != nil {
 		return false, fmt.Errorf("record schema version %d: %w", v+1, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -13,12 +14,22 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/store/storetest"
 )
 
+var ctx = context.Background()
+
+// openTest opens a new SQLite store (for the tests about the file itself).
 func openTest(t testing.TB) (*Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "state", "feedpost.db")
-	s, err := Open(path)
+	path := storetest.SQLite(t)
+	return openTarget(t, path), path
+}
+
+func openTarget(t testing.TB, target string) *Store {
+	t.Helper()
+	s, err := Open(ctx, target, Options{})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -27,7 +38,15 @@ func openTest(t testing.TB) (*Store, string) {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return s, path
+	return s
+}
+
+// eachBackend runs fn on a new store of every backend: the store's
+// behaviour is the same on SQLite and PostgreSQL.
+func eachBackend(t *testing.T, fn func(t *testing.T, s *Store)) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { fn(t, openTarget(t, b.Target(t))) })
+	}
 }
 
 var (
@@ -48,14 +67,14 @@ func item(id string, published time.Time) Item {
 
 func mustPut(t testing.TB, s *Store, items ...Item) {
 	t.Helper()
-	if err := s.PutItems(items); err != nil {
+	if err := s.PutItems(ctx, items); err != nil {
 		t.Fatalf("PutItems: %v", err)
 	}
 }
 
 func mustItem(t *testing.T, s *Store, id string) Item {
 	t.Helper()
-	it, ok, err := s.Item(id)
+	it, ok, err := s.Item(ctx, id)
 	if err != nil || !ok {
 		t.Fatalf("Item(%s) = found %v, err %v", id, ok, err)
 	}
@@ -64,13 +83,13 @@ func mustItem(t *testing.T, s *Store, id string) Item {
 
 func TestOpenCreatesFolderAndReopenKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "feedpost.db")
-	s, err := Open(path)
+	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := Source{Key: "k", URL: "https://example.com/feed", ETag: `"x"`}
 	want := item("1", t0)
-	if err := s.SaveSource(src); err != nil {
+	if err := s.SaveSource(ctx, src); err != nil {
 		t.Fatal(err)
 	}
 	mustPut(t, s, want)
@@ -81,12 +100,12 @@ func TestOpenCreatesFolderAndReopenKeepsData(t *testing.T) {
 		t.Fatalf("database file not created: %v", err)
 	}
 
-	s, err = Open(path)
+	s, err = Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer s.Close()
-	if got, ok, err := s.Source("k"); err != nil || !ok || !reflect.DeepEqual(got, src) {
+	if got, ok, err := s.Source(ctx, "k"); err != nil || !ok || !reflect.DeepEqual(got, src) {
 		t.Errorf("Source after reopen = %+v, %v, %v; want %+v", got, ok, err, src)
 	}
 	if got := mustItem(t, s, "1"); !reflect.DeepEqual(got, want) {
@@ -101,12 +120,12 @@ func TestOpenCreatesFolderAndReopenKeepsData(t *testing.T) {
 func TestOpenPathWithURICharacters(t *testing.T) {
 	// '?' and '#' would start the parameters or fragment of an unescaped URI.
 	path := filepath.Join(t.TempDir(), "my feeds?#%20", "feedpost.db")
-	s, err := Open(path)
+	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.SaveSource(Source{Key: "k"}); err != nil {
+	if err := s.SaveSource(ctx, Source{Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -118,11 +137,11 @@ func TestMigrationsIdempotent(t *testing.T) {
 	s, path := openTest(t)
 	mustPut(t, s, item("1", t0))
 	for range 3 {
-		if err := migrate(s.w); err != nil {
+		if err := migrate(ctx, s.w, sqliteDialect); err != nil {
 			t.Fatalf("migrate again: %v", err)
 		}
 	}
-	s2, err := Open(path) // a second Open of the same file (another process, say)
+	s2, err := Open(ctx, path, Options{}) // a second Open of the same file (another process, say)
 	if err != nil {
 		t.Fatalf("second Open: %v", err)
 	}
@@ -134,7 +153,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 	if rows != 1 || v != schemaVersion() {
 		t.Errorf("schema_version has %d rows, version %d; want 1 row, version %d", rows, v, schemaVersion())
 	}
-	if n, err := s2.CountItems(""); err != nil || n != 1 {
+	if n, err := s2.CountItems(ctx, ""); err != nil || n != 1 {
 		t.Errorf("CountItems after re-migration = %d, %v; want 1", n, err)
 	}
 }
@@ -147,10 +166,9 @@ func TestMigrationUpgradesOldDatabase(t *testing.T) {
 	}
 	// A later release appends a step; an existing file must take it on Open.
 	saved := migrations
-	t.Cleanup(func() { migrations = saved })
-	migrations = append(slices.Clone(saved), []string{`ALTER TABLE items ADD COLUMN later TEXT NOT NULL DEFAULT 'x'`})
+	steps := append(slices.Clone(saved), []string{`ALTER TABLE items ADD COLUMN later TEXT NOT NULL DEFAULT 'x'`})
 
-	s2, err := Open(path)
+	s2, err := open(ctx, path, Options{}, steps)
 	if err != nil {
 		t.Fatalf("Open with a new migration: %v", err)
 	}
@@ -170,7 +188,7 @@ func TestNewerSchemaRejected(t *testing.T) {
 	if _, err := s.w.Exec("UPDATE schema_version SET version = ?", schemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(path)
+	_, err := Open(ctx, path, Options{})
 	if err == nil {
 		t.Fatal("Open of a newer schema succeeded")
 	}
@@ -202,7 +220,7 @@ func TestOpenErrorsNameThePath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := Open(tc.path)
+			s, err := Open(ctx, tc.path, Options{})
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded")
@@ -227,7 +245,7 @@ func TestOpenUnwritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "feedpost.db")
-	s, err := Open(path)
+	s, err := Open(ctx, path, Options{})
 	if err == nil {
 		s.Close()
 		t.Fatal("Open in a read-only folder succeeded")
@@ -248,33 +266,34 @@ func TestMigrateReportsReadOnlyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open(driverName, source+"&mode=ro")
+	db, err := sql.Open(sqliteDriver, source+"&mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := migrate(db); err == nil || !strings.Contains(err.Error(), "readonly") {
+	if err := migrate(ctx, db, sqliteDialect); err == nil || !strings.Contains(err.Error(), "readonly") {
 		t.Errorf("migrate on a read-only file = %v, want a readonly error", err)
 	}
 }
 
-func TestSourceRoundTrip(t *testing.T) {
-	s, _ := openTest(t)
+func TestSourceRoundTrip(t *testing.T) { eachBackend(t, testSourceRoundTrip) }
+
+func testSourceRoundTrip(t *testing.T, s *Store) {
 	tests := []Source{
 		{Key: "empty"},
 		{
 			Key: "full", URL: "https://rsshub.app/qutoutiao/category/1", ETag: `W/"abc"`,
 			LastModified: "Tue, 17 Aug 2021 06:56:06 GMT", FeedTitle: "趣头条", FeedLink: "https://qutoutiao.net",
 			LastStatus: "failed", LastError: "GET …: 503", Failures: 3,
-			LastFetch: t0, NextFetch: t0.Add(30 * time.Minute), ItemsTotal: 120, LastNew: 3, LastUpdated: 1,
+			LastFetch: t0, NextFetch: t0.Add(30 * time.Minute),
 			Meta: map[string]string{"category_auto": `["新媒体","趣头条"]`, "x": ""},
 		},
 	}
 	for _, want := range tests {
-		if err := s.SaveSource(want); err != nil {
+		if err := s.SaveSource(ctx, want); err != nil {
 			t.Fatalf("SaveSource(%s): %v", want.Key, err)
 		}
-		got, ok, err := s.Source(want.Key)
+		got, ok, err := s.Source(ctx, want.Key)
 		if err != nil || !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("Source(%s) =\n%+v %v %v\nwant\n%+v", want.Key, got, ok, err, want)
 		}
@@ -282,16 +301,16 @@ func TestSourceRoundTrip(t *testing.T) {
 
 	// Upsert replaces every field, including clearing them.
 	replaced := Source{Key: "full", LastStatus: "ok"}
-	if err := s.SaveSource(replaced); err != nil {
+	if err := s.SaveSource(ctx, replaced); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _ := s.Source("full"); !reflect.DeepEqual(got, replaced) {
+	if got, _, _ := s.Source(ctx, "full"); !reflect.DeepEqual(got, replaced) {
 		t.Errorf("after upsert Source = %+v, want %+v", got, replaced)
 	}
-	if _, ok, err := s.Source("missing"); ok || err != nil {
+	if _, ok, err := s.Source(ctx, "missing"); ok || err != nil {
 		t.Errorf("Source(missing) = found %v, err %v", ok, err)
 	}
-	all, err := s.Sources()
+	all, err := s.Sources(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,8 +319,9 @@ func TestSourceRoundTrip(t *testing.T) {
 	}
 }
 
-func TestTimeRoundTrip(t *testing.T) {
-	s, _ := openTest(t)
+func TestTimeRoundTrip(t *testing.T) { eachBackend(t, testTimeRoundTrip) }
+
+func testTimeRoundTrip(t *testing.T, s *Store) {
 	tests := []struct {
 		name string
 		in   time.Time
@@ -332,7 +352,7 @@ func TestTimeRoundTrip(t *testing.T) {
 		})
 	}
 	bad := item("bad", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err := s.PutItems([]Item{bad}); err == nil || !strings.Contains(err.Error(), "bad") {
+	if err := s.PutItems(ctx, []Item{bad}); err == nil || !strings.Contains(err.Error(), "bad") {
 		t.Errorf("PutItems with year 10000 = %v, want an error naming the item", err)
 	}
 }
@@ -360,8 +380,9 @@ func TestStoredTimesSortAsText(t *testing.T) {
 	}
 }
 
-func TestPutItemsUpsert(t *testing.T) {
-	s, _ := openTest(t)
+func TestPutItemsUpsert(t *testing.T) { eachBackend(t, testPutItemsUpsert) }
+
+func testPutItemsUpsert(t *testing.T, s *Store) {
 	first := item("1", t0)
 	first.Fulltext = "<article>full</article>"
 	mustPut(t, s, first)
@@ -402,18 +423,19 @@ func TestPutItemsUpsert(t *testing.T) {
 	}
 
 	// All or nothing: one bad item rolls the whole batch back.
-	if err := s.PutItems([]Item{item("3", t0), {ID: "", SourceKey: "src"}}); err == nil {
+	if err := s.PutItems(ctx, []Item{item("3", t0), {ID: "", SourceKey: "src"}}); err == nil {
 		t.Error("PutItems accepted an item without id")
 	}
-	if _, ok, _ := s.Item("3"); ok {
+	if _, ok, _ := s.Item(ctx, "3"); ok {
 		t.Error("a failed PutItems left part of its batch behind")
 	}
 }
 
-func TestPrunedNotResurrected(t *testing.T) {
-	s, _ := openTest(t)
+func TestPrunedNotResurrected(t *testing.T) { eachBackend(t, testPrunedNotResurrected) }
+
+func testPrunedNotResurrected(t *testing.T, s *Store) {
 	mustPut(t, s, item("1", t0), item("2", hours(1)))
-	if err := s.Prune([]string{"1", "unknown"}); err != nil {
+	if err := s.Prune(ctx, []string{"1", "unknown"}); err != nil {
 		t.Fatal(err)
 	}
 	again := item("1", hours(9))
@@ -428,28 +450,31 @@ func TestPrunedNotResurrected(t *testing.T) {
 	if got.GUID != orig.GUID || got.Link != orig.Link || got.DedupeKey != orig.DedupeKey || got.SourceKey != "src" {
 		t.Errorf("prune lost the item's identity: %+v", got)
 	}
-	if n, _ := s.CountItems(""); n != 1 {
+	if n, _ := s.CountItems(ctx, ""); n != 1 {
 		t.Errorf("CountItems = %d, want 1 (pruned not counted)", n)
 	}
-	st, _ := s.ItemStates("src", []string{"1"})
+	st, _ := s.ItemStates(ctx, "src", []string{"1"})
 	if !st["1"].Pruned {
 		t.Errorf("ItemStates[1] = %+v, want Pruned", st["1"])
 	}
 	var ids []string
-	_ = s.EachItem(func(it Item) error { ids = append(ids, it.ID); return nil })
+	_ = s.EachItem(ctx, func(it Item) error { ids = append(ids, it.ID); return nil })
 	if !slices.Equal(ids, []string{"2"}) {
 		t.Errorf("EachItem ids = %v, want [2]", ids)
 	}
-	if hits, err := s.FindByDedupeKeys([]string{orig.DedupeKey}); err != nil || hits[orig.DedupeKey].ID != "1" {
-		t.Errorf("FindByDedupeKeys of a pruned item = %v, %v; want item 1", hits, err)
+	dup := item("9", t0)
+	dup.SourceKey, dup.DedupeKey = "other", orig.DedupeKey
+	if got, err := s.CommitFetch(ctx, Fetch{Source: Source{Key: "other"}, Items: []Item{dup}}); err != nil || len(got.Duplicates) != 1 {
+		t.Errorf("a pruned item's story through another source = %+v, %v; want a duplicate", got, err)
 	}
-	if err := s.SetFulltext("1", "<p>x</p>"); !errors.Is(err, ErrNotFound) {
+	if err := s.SetFulltext(ctx, "1", "<p>x</p>"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SetFulltext on a pruned item = %v, want ErrNotFound", err)
 	}
 }
 
-func TestItemStates(t *testing.T) {
-	s, _ := openTest(t)
+func TestItemStates(t *testing.T) { eachBackend(t, testItemStates) }
+
+func testItemStates(t *testing.T, s *Store) {
 	a := item("a", t0)
 	b := item("b", t0)
 	b.Pending, b.Fulltext = false, "<p>full</p>"
@@ -457,7 +482,7 @@ func TestItemStates(t *testing.T) {
 	other.SourceKey = "other"
 	mustPut(t, s, a, b, other)
 
-	got, err := s.ItemStates("src", []string{"a", "b", "o", "missing"})
+	got, err := s.ItemStates(ctx, "src", []string{"a", "b", "o", "missing"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +493,7 @@ func TestItemStates(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ItemStates = %+v\nwant %+v", got, want)
 	}
-	if got, err := s.ItemStates("src", nil); err != nil || len(got) != 0 {
+	if got, err := s.ItemStates(ctx, "src", nil); err != nil || len(got) != 0 {
 		t.Errorf("ItemStates(nil) = %v, %v", got, err)
 	}
 
@@ -482,7 +507,7 @@ func TestItemStates(t *testing.T) {
 		stored = append(stored, Item{ID: ids[i], SourceKey: "big", Hash: ids[i]})
 	}
 	mustPut(t, s, stored...)
-	got, err = s.ItemStates("big", ids)
+	got, err = s.ItemStates(ctx, "big", ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,8 +521,9 @@ func TestItemStates(t *testing.T) {
 	}
 }
 
-func TestEachItemOrderAndStop(t *testing.T) {
-	s, _ := openTest(t)
+func TestEachItemOrderAndStop(t *testing.T) { eachBackend(t, testEachItemOrderAndStop) }
+
+func testEachItemOrderAndStop(t *testing.T, s *Store) {
 	onlyUpdated := item("u", time.Time{})
 	onlyUpdated.Updated = hours(2)
 	onlyFirstSeen := item("f", time.Time{})
@@ -509,7 +535,7 @@ func TestEachItemOrderAndStop(t *testing.T) {
 	mustPut(t, s, old, tieB, onlyUpdated, publishedBeatsUpdated, onlyFirstSeen, tieA)
 
 	var ids []string
-	if err := s.EachItem(func(it Item) error { ids = append(ids, it.ID); return nil }); err != nil {
+	if err := s.EachItem(ctx, func(it Item) error { ids = append(ids, it.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"t-a", "t-b", "f", "u", "p", "old"}; !slices.Equal(ids, want) {
@@ -518,7 +544,7 @@ func TestEachItemOrderAndStop(t *testing.T) {
 
 	stop := errors.New("stop")
 	calls := 0
-	err := s.EachItem(func(Item) error {
+	err := s.EachItem(ctx, func(Item) error {
 		calls++
 		if calls == 2 {
 			return stop
@@ -530,39 +556,40 @@ func TestEachItemOrderAndStop(t *testing.T) {
 	}
 
 	// The callback may write to the store while the walk is open.
-	err = s.EachItem(func(it Item) error { return s.MarkWritten([]string{it.ID}) })
+	err = s.EachItem(ctx, func(it Item) error { return s.MarkWritten(ctx, []string{it.ID}) })
 	if err != nil {
 		t.Fatalf("write inside EachItem: %v", err)
 	}
-	if p, _ := s.PendingItems(); len(p) != 0 {
+	if p, _ := s.PendingItems(ctx, "", 0); len(p) != 0 {
 		t.Errorf("%d items still pending", len(p))
 	}
 }
 
-func TestMarkWrittenAndPendingItems(t *testing.T) {
-	s, _ := openTest(t)
+func TestMarkWrittenAndPendingItems(t *testing.T) { eachBackend(t, testMarkWrittenAndPendingItems) }
+
+func testMarkWrittenAndPendingItems(t *testing.T, s *Store) {
 	done := item("done", hours(0))
 	done.Pending = false
 	mustPut(t, s, item("a", hours(1)), item("b", hours(2)), item("c", hours(3)), done)
-	p, err := s.PendingItems()
+	p, err := s.PendingItems(ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := itemIDs(p); !slices.Equal(got, []string{"c", "b", "a"}) {
-		t.Errorf("PendingItems = %v, want [c b a]", got)
+	if got := itemIDs(p); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("PendingItems = %v, want [a b c] (id order)", got)
 	}
-	if err := s.MarkWritten([]string{"a", "c", "nope"}); err != nil {
+	if err := s.MarkWritten(ctx, []string{"a", "c", "nope"}); err != nil {
 		t.Fatal(err)
 	}
-	p, _ = s.PendingItems()
+	p, _ = s.PendingItems(ctx, "", 0)
 	if got := itemIDs(p); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("PendingItems after MarkWritten = %v, want [b]", got)
 	}
 	// An update makes an item pending again when the caller says so.
 	mustPut(t, s, item("a", hours(1)))
-	p, _ = s.PendingItems()
-	if got := itemIDs(p); !slices.Equal(got, []string{"b", "a"}) {
-		t.Errorf("PendingItems after update = %v, want [b a]", got)
+	p, _ = s.PendingItems(ctx, "", 0)
+	if got := itemIDs(p); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("PendingItems after update = %v, want [a b]", got)
 	}
 }
 
@@ -574,15 +601,13 @@ func itemIDs(items []Item) []string {
 	return ids
 }
 
-func TestCountItemsAndFindByDedupeKeys(t *testing.T) {
-	s, _ := openTest(t)
-	x := item("x", t0)
+func TestCountItems(t *testing.T) { eachBackend(t, testCountItems) }
+
+func testCountItems(t *testing.T, s *Store) {
 	y := item("y", t0)
 	y.SourceKey = "other"
-	y.DedupeKey = x.DedupeKey
-	y.FirstSeen = hours(-1) // seen first, but pruned below: the live one wins
-	mustPut(t, s, x, y, item("z", t0))
-	if err := s.Prune([]string{"y"}); err != nil {
+	mustPut(t, s, item("x", t0), y, item("z", t0))
+	if err := s.Prune(ctx, []string{"y"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -590,46 +615,33 @@ func TestCountItemsAndFindByDedupeKeys(t *testing.T) {
 		want   int
 	}{{"", 2}, {"src", 2}, {"other", 0}, {"none", 0}}
 	for _, tc := range tests {
-		if n, err := s.CountItems(tc.source); err != nil || n != tc.want {
+		if n, err := s.CountItems(ctx, tc.source); err != nil || n != tc.want {
 			t.Errorf("CountItems(%q) = %d, %v; want %d", tc.source, n, err, tc.want)
-		}
-	}
-	finds := []struct {
-		key, id, source string
-		found           bool
-	}{
-		{x.DedupeKey, "x", "src", true},
-		{"", "", "", false},
-		{"unknown", "", "", false},
-	}
-	for _, tc := range finds {
-		hits, err := s.FindByDedupeKeys([]string{tc.key})
-		hit, found := hits[tc.key]
-		if err != nil || hit.ID != tc.id || hit.SourceKey != tc.source || found != tc.found {
-			t.Errorf("FindByDedupeKeys(%q) = %v, %v, %v; want %q, %q, %v", tc.key, hit, found, err, tc.id, tc.source, tc.found)
 		}
 	}
 }
 
-func TestSetFulltext(t *testing.T) {
-	s, _ := openTest(t)
+func TestSetFulltext(t *testing.T) { eachBackend(t, testSetFulltext) }
+
+func testSetFulltext(t *testing.T, s *Store) {
 	mustPut(t, s, item("1", t0))
-	if err := s.SetFulltext("1", "<article>x</article>"); err != nil {
+	if err := s.SetFulltext(ctx, "1", "<article>x</article>"); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustItem(t, s, "1").Fulltext; got != "<article>x</article>" {
 		t.Errorf("Fulltext = %q", got)
 	}
-	if st, _ := s.ItemStates("src", []string{"1"}); !st["1"].HasFulltext {
+	if st, _ := s.ItemStates(ctx, "src", []string{"1"}); !st["1"].HasFulltext {
 		t.Error("ItemStates does not report the fulltext")
 	}
-	if err := s.SetFulltext("missing", "x"); !errors.Is(err, ErrNotFound) {
+	if err := s.SetFulltext(ctx, "missing", "x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SetFulltext(missing) = %v, want ErrNotFound", err)
 	}
 }
 
-func TestConcurrentWriters(t *testing.T) {
-	s, _ := openTest(t)
+func TestConcurrentWriters(t *testing.T) { eachBackend(t, testConcurrentWriters) }
+
+func testConcurrentWriters(t *testing.T, s *Store) {
 	// Every goroutine writes (and some read) at once; none may see
 	// SQLITE_BUSY or lose a write.
 	const writers, calls, batch = 8, 50, 1
@@ -645,16 +657,16 @@ func TestConcurrentWriters(t *testing.T) {
 					items = append(items, it)
 					ids = append(ids, it.ID)
 				}
-				if err := s.PutItems(items); err != nil {
+				if err := s.PutItems(ctx, items); err != nil {
 					errs <- err
 				}
 				if c%5 == 0 {
-					if _, err := s.ItemStates("src", ids); err != nil {
+					if _, err := s.ItemStates(ctx, "src", ids); err != nil {
 						errs <- err
 					}
 				}
 				if c%10 == 0 {
-					if err := s.MarkWritten(ids); err != nil {
+					if err := s.MarkWritten(ctx, ids); err != nil {
 						errs <- err
 					}
 				}
@@ -666,10 +678,10 @@ func TestConcurrentWriters(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n, err := s.CountItems("src"); err != nil || n != writers*calls*batch {
+	if n, err := s.CountItems(ctx, "src"); err != nil || n != writers*calls*batch {
 		t.Errorf("CountItems = %d, %v; want %d", n, err, writers*calls*batch)
 	}
-	if err := s.IntegrityCheck(); err != nil {
+	if err := s.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
 	}
 }
@@ -683,7 +695,7 @@ func TestIntegrityCheck(t *testing.T) {
 		items = append(items, it)
 	}
 	mustPut(t, s, items...)
-	if err := s.IntegrityCheck(); err != nil {
+	if err := s.IntegrityCheck(ctx); err != nil {
 		t.Fatalf("IntegrityCheck on a sound store: %v", err)
 	}
 	if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
@@ -715,12 +727,12 @@ func TestIntegrityCheck(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(path)
+	s2, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatalf("Open of a file with a damaged index: %v", err)
 	}
 	defer s2.Close()
-	if err := s2.IntegrityCheck(); err == nil {
+	if err := s2.IntegrityCheck(ctx); err == nil {
 		t.Error("IntegrityCheck passed on a damaged file")
 	} else if !strings.Contains(err.Error(), path) {
 		t.Errorf("error %q does not name %s", err, path)
@@ -743,4 +755,17 @@ func BenchmarkPutItems(b *testing.B) {
 		mustPut(b, s, items...)
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "items/s")
+}
+
+// The same id twice in one PutItems: the last wins (a multi-row upsert may
+// not touch a row twice on PostgreSQL).
+func TestPutItemsSameIDTwice(t *testing.T) { eachBackend(t, testPutItemsSameIDTwice) }
+
+func testPutItemsSameIDTwice(t *testing.T, s *Store) {
+	a, b := item("1", t0), item("1", t0)
+	b.Title = "second"
+	mustPut(t, s, a, item("2", t0), b)
+	if got := mustItem(t, s, "1"); got.Title != "second" {
+		t.Errorf("title %q, want the last one", got.Title)
+	}
 }

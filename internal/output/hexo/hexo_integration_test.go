@@ -1,6 +1,7 @@
 package hexo_test
 
 import (
+	"context"
 	"io/fs"
 	"net/url"
 	"os"
@@ -52,7 +53,7 @@ func TestHexoRendersExamplePosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Site.Dir, cfg.Hugo.Dir = "", "" // only the Hexo posts are under test here
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(context.Background(), cfg.Store, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

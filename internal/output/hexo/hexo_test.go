@@ -122,6 +122,7 @@ func TestRenderRoundTrip(t *testing.T) {
 			want := frontMatter{
 				Title: p.Title, Categories: p.Categories, Headimg: p.Cover, Thumbnail: p.Cover,
 				Author: p.Author, Date: p.Date.Format(time.RFC3339), SourceURL: p.Link,
+				Updated: p.Date.Format(time.RFC3339), // no updated time: the date
 			}
 			if !reflect.DeepEqual(fm, want) {
 				t.Errorf("front matter reads back as\n%+v\nwant\n%+v\nfile:\n%s", fm, want, data)

@@ -1,6 +1,7 @@
 package hexo
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -127,10 +128,97 @@ func TestRenderLayout(t *testing.T) {
 			}
 		}
 	}
-	// No link: no source_url; no updated: no updated line.
+	// No link: no source_url; no updated time: updated is the date, so
+	// that Hexo never shows the file's mtime.
 	p.Link, p.Updated = "", time.Time{}
-	_, keys, _ := frontMatter(t, Render(p, Options{}))
-	if strings.Contains(strings.Join(keys, ","), "source_url") || strings.Contains(strings.Join(keys, ","), "updated") {
-		t.Errorf("keys %v", keys)
+	fm, keys, _ := frontMatter(t, Render(p, Options{}))
+	if strings.Contains(strings.Join(keys, ","), "source_url") || fm["updated"] != "2021-08-17T14:56:06+08:00" {
+		t.Errorf("keys %v, updated %v", keys, fm["updated"])
+	}
+}
+
+// TestRenderPresets: each theme's preset writes the keys the theme reads,
+// in the order contract (title, categories, first cover key, author,
+// comments, date, other cover keys, then the additions), and a theme with no
+// link key gets the closing paragraph.
+func TestRenderPresets(t *testing.T) {
+	p := post.Post{
+		ID: "0123456789abcdef", Title: "标题 <1>", Categories: []string{"新媒体"},
+		Cover: "https://img.example/1.jpg", Author: "趣头条",
+		Date: time.Date(2021, 8, 17, 14, 56, 6, 0, time.FixedZone("CST", 8*3600)),
+		Link: "https://home.qutoutiao.net/detail.html?a=1&b=2",
+		Body: "<p>正文</p>",
+	}
+	para := `<p class="feedpost-source"><a href="https://home.qutoutiao.net/detail.html?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">阅读原文</a></p>`
+	named := `<p class="feedpost-source">趣头条 · <a href="https://home.qutoutiao.net/detail.html?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">阅读原文</a></p>`
+	opts := func(name string) Options {
+		th, ok := Preset(name)
+		if !ok {
+			t.Fatalf("no preset %s", name)
+		}
+		o := Options{CoverKeys: th.CoverKeys, LinkKey: th.LinkKey, LinkStyle: th.LinkStyle, AuthorKey: th.AuthorKey, SiteKey: th.SiteKey,
+			FullwidthPercent: th.FullwidthPercent}
+		if name != ThemeNone {
+			o.LinkText = "阅读原文"
+		}
+		o.NameSource = !th.ShowsAuthor
+		return o
+	}
+	cases := []struct {
+		theme string
+		keys  []string
+		extra map[string]any
+		para  string
+	}{
+		{"none", []string{"title", "categories", "headimg", "author", "comments", "date", "thumbnail", "updated", "source_url"}, nil, ""},
+		{"volantis", []string{"title", "categories", "headimg", "author", "comments", "date", "thumbnail", "updated", "source_url", "link"},
+			map[string]any{"link": p.Link}, ""},
+		{"butterfly", []string{"title", "categories", "cover", "author", "comments", "date", "top_img", "updated", "source_url",
+			"copyright_url", "copyright_author_href", "copyright_author"},
+			map[string]any{"copyright_url": p.Link, "copyright_author": "趣头条", "copyright_author_href": "https://home.qutoutiao.net/"}, ""},
+		{"fluid", []string{"title", "categories", "index_img", "author", "comments", "date", "banner_img", "updated", "source_url"}, nil, para},
+		{"next", []string{"title", "categories", "photos", "author", "comments", "date", "updated", "source_url"}, nil, named},
+		{"redefine", []string{"title", "categories", "thumbnail", "author", "comments", "date", "updated", "source_url"}, nil, para},
+		{"stellar", []string{"title", "categories", "cover", "author", "comments", "date", "banner", "updated", "source_url", "references"},
+			map[string]any{"references": []any{`<a href="https://home.qutoutiao.net/detail.html?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">标题 &lt;1&gt;</a>`}}, ""},
+		{"matery", []string{"title", "categories", "img", "author", "comments", "date", "updated", "source_url"}, nil, para},
+		{"landscape", []string{"title", "categories", "photos", "author", "comments", "date", "updated", "source_url"}, nil, named},
+	}
+	for _, c := range cases {
+		fm, keys, body := frontMatter(t, Render(p, opts(c.theme)))
+		if strings.Join(keys, ",") != strings.Join(c.keys, ",") {
+			t.Errorf("%s: keys %v, want %v", c.theme, keys, c.keys)
+		}
+		for k, v := range c.extra {
+			if !reflect.DeepEqual(fm[k], v) {
+				t.Errorf("%s: %s = %#v, want %#v", c.theme, k, fm[k], v)
+			}
+		}
+		want := "\n<div>\n<p>正文</p>\n" + c.para
+		if c.para != "" {
+			want += "\n"
+		}
+		if want += "</div>\n"; body != want {
+			t.Errorf("%s: body %q, want %q", c.theme, body, want)
+		}
+	}
+	// Redefine fails a page whose title holds a % (i18n sprintf): ％.
+	pct := p
+	pct.Title = "能效比提升 40%"
+	if fm, _, _ := frontMatter(t, Render(pct, opts("redefine"))); fm["title"] != "能效比提升 40％" {
+		t.Errorf("redefine title %v", fm["title"])
+	}
+	if fm, _, _ := frontMatter(t, Render(pct, opts("fluid"))); fm["title"] != "能效比提升 40%" {
+		t.Errorf("fluid title %v", fm["title"])
+	}
+	// No link: no link key, no paragraph.
+	p.Link = ""
+	_, keys, body := frontMatter(t, Render(p, opts("volantis")))
+	if strings.Contains(strings.Join(keys, ","), "link") || strings.Contains(body, "feedpost-source") {
+		t.Errorf("a post without a link: keys %v, body %q", keys, body)
+	}
+	_, _, body = frontMatter(t, Render(p, opts("fluid")))
+	if strings.Contains(body, "feedpost-source") {
+		t.Errorf("a post without a link has a source paragraph: %q", body)
 	}
 }

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver for database/sql
+)
+
+// The PostgreSQL backend: any number of feedpost processes, on any
+// machines, share one database and coordinate through it (leases on
+// sources and host slots, an advisory lock for the one active builder,
+// LISTEN/NOTIFY to wake it). pgx's database/sql adapter keeps the rest of
+// the package engine-neutral.
+
+const pgDriver = "pgx"
+
+// DefaultPostgresConns bounds the connections one process opens: fetch
+// workers, the builder and its lock, the listener and the web handlers
+// share them. PostgreSQL's default max_connections is 100, so ten
+// processes fit with room for the operator's own tools.
+const DefaultPostgresConns = 8
+
+var pgDialect = &dialect{
+	name: "postgres",
+	bind: numberedBind,
+	timeExpr: func(offset time.Duration) string {
+		return fmt.Sprintf(`to_char((clock_timestamp() + interval '%d seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"000Z"')`, seconds(offset))
+	},
+	skipLocked: ` FOR UPDATE SKIP LOCKED`,
+	lockKeys: func(ctx context.Context, tx *sql.Tx, scope string, keys []string) error {
+		// One lock per key, in one statement, taken in key order (the
+		// subquery sorts; the volatile lock function runs on its rows in
+		// that order), so that two transactions locking overlapping keys
+		// wait for each other instead of deadlocking.
+		keys = slices.Clone(keys)
+		for i, k := range keys {
+			keys[i] = scope + "|" + k
+		}
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+			FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS sorted`, keys)
+		return err
+	},
+	notify: func(ctx context.Context, tx *sql.Tx, channel string) error {
+		_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, channel)
+		return err
+	},
+	migrationLock: `SELECT pg_advisory_xact_lock(hashtextextended('feedpost.migrate.' || current_schema(), 0))`,
+	integrityCheck: func(ctx context.Context, db *sql.DB) error {
+		// PostgreSQL checks its own pages (and amcheck is an extension a
+		// managed database may not offer): what is left to check is that
+		// the database answers and holds a feedpost schema.
+		var v int
+		if err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		return nil
+	},
+}
+
+// IsURL reports whether target names a PostgreSQL database rather than a
+// SQLite file.
+func IsURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// Redact returns a PostgreSQL URL without its password (in the user info
+// or as a parameter), for messages and logs; other targets are returned
+// as they are.
+func Redact(target string) string {
+	if !IsURL(target) {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// openPostgres connects to the database at target and migrates it. Its
+// errors are one line naming the host and the database, never the
+// password.
+func openPostgres(ctx context.Context, s *Store, target string, conns int, steps [][]string) error {
+	if _, err := url.Parse(target); err != nil {
+		return fmt.Errorf("open store %s: not a valid PostgreSQL URL (want postgres://user:password@host:port/database?sslmode=...)", Redact(target))
+	}
+	db, err := sql.Open(pgDriver, target)
+	if err != nil {
+		return fmt.Errorf("open store %s: %s", Redact(target), pgMessage(err))
+	}
+	if conns <= 0 {
+		conns = DefaultPostgresConns
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.w, s.r = db, db
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		return fmt.Errorf("open store %s: cannot connect: %s", Redact(target), pgMessage(err))
+	}
+	if err := migrateTo(ctx, db, pgDialect, steps); err != nil {
+		return fmt.Errorf("open store %s: %s", Redact(target), pgMessage(err))
+	}
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&s.schema); err != nil {
+		return fmt.Errorf("open store %s: %s", Redact(target), pgMessage(err))
+	}
+	return nil
+}
+
+// pgMessage flattens a driver error to one line: pgx may put the server's
+// detail and hint on lines of their own.
+func pgMessage(err error) string {
+	var pe *pgconn.PgError
+	msg := err.Error()
+	if errors.As(err, &pe) {
+		msg = err.Error()
+		if pe.Detail != "" {
+			msg += " (" + pe.Detail + ")"
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}

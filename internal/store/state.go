@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// The generation is a counter that every change of what the outputs show
+// moves on (items stored, renderings replaced, posts pruned), in the same
+// transaction as the change. A builder remembers the generation it last
+// built; a larger one means there is work, whichever process made it.
+
+// bump moves the generation on inside tx and notifies listeners (when tx
+// commits) on PostgreSQL.
+func (s *Store) bump(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var gen int64
+	err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'generation' RETURNING value`).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("move the generation on: %w", err)
+	}
+	if s.d.notify != nil {
+		if err := s.d.notify(ctx, tx, s.Channel()); err != nil {
+			return 0, fmt.Errorf("notify: %w", err)
+		}
+	}
+	return gen, nil
+}
+
+// Generation returns the store's generation.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var gen int64
+	if err := s.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'generation'`).Scan(&gen); err != nil {
+		return 0, fmt.Errorf("read the generation: %w", err)
+	}
+	return gen, nil
+}
+
+// Channel is the PostgreSQL notification channel on which a generation
+// change is announced (one per schema, so stores sharing a database do
+// not wake each other's builders).
+func (s *Store) Channel() string { return "feedpost:" + s.schema }
+
+// Value returns the named value of the store's key-value table; found is
+// false when it was never set.
+func (s *Store) Value(ctx context.Context, name string) (value string, found bool, err error) {
+	err = s.queryRow(ctx, `SELECT value FROM kv WHERE name = ?`, name).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read %s: %w", name, err)
+	}
+	return value, true, nil
+}
+
+// SetValue sets the named value.
+func (s *Store) SetValue(ctx context.Context, name, value string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO kv (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	return nil
+}
+
+// Secret returns the image proxy's signing key kept in the store, making
+// one (32 random bytes, hex) the first time. Every process sharing a
+// PostgreSQL store gets the same key, so a URL signed by one verifies on
+// all; concurrent first calls agree on one key.
+func (s *Store) Secret(ctx context.Context) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	if _, err := s.w.ExecContext(ctx, s.q(`INSERT INTO kv (name, value) VALUES ('proxy_secret', ?)
+		ON CONFLICT (name) DO NOTHING`), hex.EncodeToString(b[:])); err != nil {
+		return "", fmt.Errorf("save the proxy secret: %w", err)
+	}
+	v, _, err := s.Value(ctx, "proxy_secret")
+	return v, err
+}
