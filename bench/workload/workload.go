@@ -22,8 +22,8 @@ const ItemBytes = 8 << 10
 // ImagesPerItem is how many images every body carries.
 const ImagesPerItem = 3
 
-// words is the vocabulary of the bodies: news Chinese, as the sample feed of
-// SPEC §5 (趣头条 via RSSHub) has it. Each word is 2–4 characters, 6–12
+// words is the vocabulary of the bodies: news Chinese, as the sample feed
+// (testdata/sample: 趣头条 via RSSHub) has it. Each word is 2–4 characters, 6–12
 // bytes of UTF-8.
 var words = strings.Fields(`
 经济 发展 建设 企业 市场 服务 社会 政府 工作 人民 国家 城市 地区 项目 技术
@@ -194,7 +194,7 @@ type Outputs struct {
 }
 
 // Config returns a feedpost.yaml reading sources 0..n-1 from urlFor(i).
-// The blocks are those of SPEC §1's example. fetch.per_host is raised to
+// The blocks are those of the README's example config. fetch.per_host is raised to
 // fetch.concurrency: the one loopback feed server stands for n different
 // sites, which the default per-host limit of 2 would serialise.
 func Config(n int, urlFor func(i int) string, out Outputs) string {

@@ -128,7 +128,9 @@ func TestInitOnAHexoBlog(t *testing.T) {
 // TestInitFitsTheBlog: each kind of folder gets the config fitted to it, and
 // the loader reads the paths back to the blog's folders.
 func TestInitFitsTheBlog(t *testing.T) {
-	hexoPkg := `{"dependencies": {"hexo": "^8.0.0"}}`
+	// A blog's package.json lists the renderers its theme needs (check
+	// reports a blog without them).
+	hexoPkg := `{"dependencies": {"hexo": "^8.0.0", "hexo-renderer-ejs": "^2.0.0", "hexo-renderer-pug": "^3.0.0", "hexo-renderer-stylus": "^3.0.0"}}`
 	cases := []struct {
 		name   string
 		files  map[string]string // the folder's files, under "w/"
@@ -138,12 +140,15 @@ func TestInitFitsTheBlog(t *testing.T) {
 		// config and in init's output
 		hexo, hugo, site string
 		inConfig, inOut  []string
+		// checkFinds: an error `check` must report about the blog (exit 1)
+		checkFinds string
 	}{
 		{name: "hexo, butterfly, own source_dir and timezone",
 			files:  map[string]string{"_config.yml": "title: 我的博客\ntheme: butterfly\nsource_dir: src\ntimezone: Asia/Tokyo\n", "package.json": hexoPkg},
 			config: "feedpost.yaml", hexo: "src/_posts",
 			inConfig: []string{"# theme: butterfly (from _config.yml)", "butterfly preset", "timezone: Asia/Tokyo", "Hexo blog “我的博客”"},
-			inOut:    []string{"theme butterfly, preset butterfly", "timezone: Asia/Tokyo"}},
+			inOut:      []string{"theme butterfly, preset butterfly", "timezone: Asia/Tokyo"},
+			checkFinds: "ERROR timezone: Asia/Tokyo"},
 		{name: "hexo, theme by package name",
 			files:  map[string]string{"_config.yml": "theme: hexo-theme-NexT\n", "package.json": hexoPkg},
 			config: "feedpost.yaml", hexo: "source/_posts",
@@ -206,8 +211,12 @@ func TestInitFitsTheBlog(t *testing.T) {
 					t.Errorf("init's output lacks %q:\n%s", want, out)
 				}
 			}
-			if code, out, errs := run(t, "check", "-c", cfgPath); code != 0 {
+			code, out, errs = run(t, "check", "-c", cfgPath)
+			switch {
+			case c.checkFinds == "" && code != 0:
 				t.Fatalf("check: exit %d\n%s%s", code, out, errs)
+			case c.checkFinds != "" && (code != 1 || !strings.Contains(out, c.checkFinds)):
+				t.Fatalf("check: exit %d, want 1 reporting %q\n%s%s", code, c.checkFinds, out, errs)
 			}
 			cfg, err := config.Load(cfgPath)
 			if err != nil {

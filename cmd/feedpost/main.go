@@ -29,7 +29,7 @@ import (
 // empty, version.go fills it from the build information.
 var version string
 
-// Exit codes (SPEC §2).
+// Exit codes (docs/cli.md, "Exit codes").
 const (
 	exitOK      = 0
 	exitFailed  = 1 // some sources failed

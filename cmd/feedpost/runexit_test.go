@@ -51,7 +51,7 @@ func runTestConfig(t *testing.T) string {
 }
 
 // TestRunExitCodeAndJSON: a run with a failing source exits 1, still writes
-// the good sources' posts, and --json prints SPEC §2's object.
+// the good sources' posts, and --json prints the object of docs/cli.md.
 func TestRunExitCodeAndJSON(t *testing.T) {
 	cfg := runTestConfig(t)
 	var stdout, stderr bytes.Buffer
@@ -138,7 +138,7 @@ func TestRunSummaryTable(t *testing.T) {
 		!strings.Contains(r, "backed off after 3 consecutive failures (the last: ") {
 		t.Errorf("4th run: bad row %q, want it skipped and backed off", r)
 	}
-	// Skipped is not failed: SPEC §2's exit 1 is for sources that failed.
+	// Skipped is not failed: exit 1 is for sources that failed (docs/cli.md).
 	if code != exitOK {
 		t.Errorf("4th run: exit code %d, want 0", code)
 	}

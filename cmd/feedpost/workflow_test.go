@@ -308,7 +308,10 @@ func TestHexoWorkflowSurvivesALostStore(t *testing.T) {
 		}
 		if d, err := time.Parse(time.RFC3339, m[1]); err == nil && d.After(start) {
 			undated = append(undated, f)
-			writeFile(t, f, strings.Replace(s.data, m[0], "date: '2020-01-02T08:00:00+08:00'", 1))
+			// Its updated: is its date too (the feed gives neither).
+			data := strings.Replace(s.data, m[0], "date: '2020-01-02T08:00:00+08:00'", 1)
+			data = strings.Replace(data, "updated: '"+m[1]+"'", "updated: '2020-01-02T08:00:00+08:00'", 1)
+			writeFile(t, f, data)
 		}
 	}
 	if len(undated) == 0 {

@@ -1,4 +1,4 @@
-// Package config reads and validates feedpost.yaml (SPEC §1).
+// Package config reads and validates feedpost.yaml (docs/config.md).
 //
 // Load is the only entry point: it decodes the YAML strictly (an unknown key is
 // an error naming its line), applies defaults, resolves relative paths against
@@ -159,7 +159,9 @@ type Source struct {
 	Interval     time.Duration
 	MaxAge       time.Duration
 	Enabled      bool
-	Line         int // line of the source in the config file, for messages
+	Line         int            // line of the source in the config file, for messages
+	Timezone     string         // `timezone`, else site.timezone: the zone of the feed's dates that carry none
+	Location     *time.Location // loaded from Timezone
 }
 
 // IsRoute reports whether the source is an RSSHub route.

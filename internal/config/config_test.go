@@ -49,7 +49,7 @@ func TestDefaults(t *testing.T) {
 		Serve: Serve{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: time.Minute,
 			IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128},
 		Sources: []Source{{Key: "feed.xml", URL: "feed.xml", FetchURL: "/srv/news/feed.xml",
-			Limit: 30, Interval: 30 * time.Minute, Enabled: true, Line: 2}},
+			Limit: 30, Interval: 30 * time.Minute, Enabled: true, Line: 2, Timezone: "UTC", Location: time.UTC}},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -167,6 +167,7 @@ sources:
     interval: 1d12h
     max_age: 0
     enabled: false
+    timezone: America/Chicago
   - url: https://www.cnbeta.com/backend.php
     category: auto
 `
@@ -228,7 +229,8 @@ sources:
 		t.Errorf("exclude: %+v", s.Exclude)
 	}
 	if !s.Fulltext || s.Headers["Referer"] != "https://www.cnbeta.com/" || s.Limit != 7 ||
-		s.Interval != 36*time.Hour || s.MaxAge != 0 || s.Enabled || s.Line != 51 {
+		s.Interval != 36*time.Hour || s.MaxAge != 0 || s.Enabled || s.Line != 51 ||
+		s.Timezone != "America/Chicago" || s.Location.String() != "America/Chicago" {
 		t.Errorf("route source overrides: %+v", s)
 	}
 
@@ -240,7 +242,8 @@ sources:
 		t.Errorf("category auto: %+v", s)
 	}
 	// Defaults merged into a source without overrides.
-	if s.Limit != 5 || s.Interval != 2*time.Hour || s.MaxAge != 7*24*time.Hour || !s.Enabled || s.Line != 63 {
+	if s.Limit != 5 || s.Interval != 2*time.Hour || s.MaxAge != 7*24*time.Hour || !s.Enabled || s.Line != 64 ||
+		s.Timezone != "Asia/Shanghai" || s.Location != c.Site.Location {
 		t.Errorf("merged defaults: %+v", s)
 	}
 	if c.SourceByKey("qtt") != &c.Sources[0] || c.SourceByKey(s.URL) != &c.Sources[1] || c.SourceByKey("nope") != nil {
@@ -513,6 +516,7 @@ func TestErrors(t *testing.T) {
 		{"bad regexp", "sources:\n  - url: a\n    include: '(a'\n", 3, "sources[0].include", "invalid regexp"},
 		{"bad regexp in mapping", "sources:\n  - url: a\n    exclude:\n      author: '[z-a]'\n", 4, "sources[0].exclude.author", "invalid regexp"},
 		{"unknown timezone", "site:\n  timezone: Mars/Olympus\nsources: [{url: a}]", 2, "site.timezone", "unknown time zone"},
+		{"unknown source timezone", "sources:\n  - url: a\n    timezone: Beijing\n", 3, "sources[0].timezone", `unknown time zone "Beijing"`},
 		{"proxy_scope", "images:\n  proxy_scope: https\nsources: [{url: a}]", 2, "images.proxy_scope", "http, all, none"},
 		{"dedupe", "dedupe: guid\nsources: [{url: a}]", 1, "dedupe", "link, title, off"},
 		{"site.url relative", "site:\n  url: news.example.com\nsources: [{url: a}]", 2, "site.url", "absolute http(s)"},
@@ -687,9 +691,9 @@ func TestParseRelativePath(t *testing.T) {
 }
 
 func TestSample(t *testing.T) {
-	const path = "/work/shared/spec/sample/feedpost.yaml"
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("sample config absent")
+	path, err := filepath.Abs("../../testdata/sample/feedpost.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
 	c, err := Load(path)
 	if err != nil {

@@ -31,9 +31,9 @@ func DefaultUserAgent(version string) string {
 	return "feedpost/" + version + " (+https://github.com/feedpost/feedpost)"
 }
 
-// defaultIframeHosts is the built-in video-host allow-list (SPEC §3.3).
-// `content.iframe_hosts` adds to it; it never replaces it, because the SPEC
-// calls the list "extendable".
+// defaultIframeHosts is the built-in video-host allow-list
+// (docs/post-format.md, "Body", step 3). `content.iframe_hosts` adds to it;
+// it never replaces it: the list is documented as "extendable".
 var defaultIframeHosts = []string{
 	"www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com", "player.bilibili.com", "v.qq.com",
 }
@@ -340,6 +340,21 @@ func (p *parser) str(n *yaml.Node, key string, dst *string) bool {
 
 // strDefault is str where an empty string keeps the default: for settings
 // where "" has no sensible meaning (title, timezone, user agent...).
+// timezone reads an IANA zone name into name and its location into loc;
+// both are left as they are when the key is absent.
+func (p *parser) timezone(n *yaml.Node, key string, name *string, loc **time.Location) {
+	p.strDefault(n, key, name)
+	if n == nil || p.err != nil {
+		return
+	}
+	l, err := time.LoadLocation(*name)
+	if err != nil {
+		p.fail(n, key, "unknown time zone %q (use an IANA name such as Asia/Shanghai)", *name)
+		return
+	}
+	*loc = l
+}
+
 func (p *parser) strDefault(n *yaml.Node, key string, dst *string) {
 	var s string
 	if p.str(n, key, &s) && s != "" {
@@ -642,7 +657,7 @@ func (p *parser) filter(n *yaml.Node, key string) Filter {
 	}
 }
 
-// defaults returns a Config holding every default (SPEC §1).
+// defaults returns a Config holding every default (docs/config.md).
 func defaults(dir string) *Config {
 	return &Config{
 		Dir: dir,
@@ -704,14 +719,7 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	site := p.mapping(top["site"], "site", "title", "url", "timezone", "language", "dir", "per_page", "templates")
 	p.strDefault(site["title"], "site.title", &c.Site.Title)
 	p.baseURL(site["url"], "site.url", &c.Site.URL)
-	p.strDefault(site["timezone"], "site.timezone", &c.Site.Timezone)
-	if site["timezone"] != nil && p.err == nil {
-		loc, err := time.LoadLocation(c.Site.Timezone)
-		if err != nil {
-			p.fail(site["timezone"], "site.timezone", "unknown time zone %q (use an IANA name such as Asia/Shanghai)", c.Site.Timezone)
-		}
-		c.Site.Location = loc
-	}
+	p.timezone(site["timezone"], "site.timezone", &c.Site.Timezone, &c.Site.Location)
 	p.strDefault(site["language"], "site.language", &c.Site.Language)
 	p.dirPath(site["dir"], "site.dir", &c.Site.Dir)
 	p.integer(site["per_page"], "site.per_page", 1, &c.Site.PerPage)
@@ -887,7 +895,7 @@ func (p *parser) images(m map[string]*yaml.Node, c *Config) {
 }
 
 var sourceKeys = []string{"route", "url", "name", "category", "author", "include", "exclude",
-	"fulltext", "allow_private", "headers", "limit", "interval", "max_age", "enabled"}
+	"fulltext", "allow_private", "headers", "limit", "interval", "max_age", "enabled", "timezone"}
 
 func (p *parser) sources(n *yaml.Node, c *Config) {
 	if p.err != nil {
@@ -930,7 +938,7 @@ func (p *parser) source(n *yaml.Node, path string, c *Config) Source {
 	m := p.mapping(n, path, sourceKeys...)
 	s := Source{
 		Limit: c.Defaults.Limit, Interval: c.Defaults.Interval, MaxAge: c.Defaults.MaxAge,
-		Enabled: true, Line: n.Line,
+		Enabled: true, Line: n.Line, Timezone: c.Site.Timezone, Location: c.Site.Location,
 	}
 	if p.err != nil {
 		return s
@@ -1009,6 +1017,7 @@ func (p *parser) source(n *yaml.Node, path string, c *Config) Source {
 	p.duration(m["interval"], path+".interval", true, &s.Interval)
 	p.duration(m["max_age"], path+".max_age", false, &s.MaxAge)
 	p.boolean(m["enabled"], path+".enabled", &s.Enabled)
+	p.timezone(m["timezone"], path+".timezone", &s.Timezone, &s.Location)
 	return s
 }
 

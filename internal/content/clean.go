@@ -8,7 +8,8 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Clean turns an item's raw HTML into a post body (SPEC §3 steps 1–5) and
+// Clean turns an item's raw HTML into a post body (docs/post-format.md,
+// "Body", steps 1–5) and
 // returns it with the original absolute URL of the first surviving http(s)
 // body image ("" when there is none), which is the cover fallback.
 //

@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// Cover picks an item's cover (SPEC §3): the first of feedImages (already in
-// the SPEC's order: media:thumbnail, media:content, enclosure, JSON image,
-// banner_image) that is an absolute http(s) URL, else the first body image,
+// Cover picks an item's cover (docs/post-format.md, "Cover"): the first of
+// feedImages (already in that order: media:thumbnail, media:content,
+// enclosure, JSON image, banner_image) that is an absolute http(s) URL,
+// else the first body image,
 // else defaultCover with every "{n}" replaced by CoverNumber(postID), else
 // "". It returns the original URL; the caller proxies it with ProxyImage.
 func Cover(feedImages []string, firstBodyImage, defaultCover, postID string) string {

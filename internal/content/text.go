@@ -20,7 +20,8 @@ func Title(raw string) string {
 }
 
 // TitleFromText is the title of an item that has none: the first n
-// characters (runes) of its text, as SPEC §3 says, with no ellipsis.
+// characters (runes) of its text, as docs/post-format.md ("Titles") says,
+// with no ellipsis.
 func TitleFromText(htmlText string, n int) string {
 	if n <= 0 {
 		return ""
@@ -142,7 +143,7 @@ func TextToHTML(text string) string {
 	return b.String()
 }
 
-// EscapeBraces writes { and } as &#123; and &#125; (SPEC §3 step 6), so that
+// EscapeBraces writes { and } as &#123; and &#125; (docs/post-format.md, "Body", step 6), so that
 // Hexo's Nunjucks never sees `{{`, `{%` or `{#` in a body. The entities mean
 // the same characters in HTML text and attribute values.
 func EscapeBraces(s string) string {

@@ -43,8 +43,8 @@ type Response struct {
 	Tries        int           // attempts made
 }
 
-// Defaults used when an Options field is zero. They match SPEC §1's
-// `fetch:` defaults so that a zero Options is already a sane client.
+// Defaults used when an Options field is zero. They match the `fetch:`
+// defaults of docs/config.md so that a zero Options is already a sane client.
 const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultMaxBytes      = 20 << 20
@@ -67,12 +67,11 @@ const acceptHeader = "application/rss+xml, application/atom+xml, application/fee
 
 // Options configures a Client. Zero fields take the defaults named on them.
 type Options struct {
-	Timeout     time.Duration // per attempt, headers and body together (default 30s)
-	Retries     int           // extra attempts after a transient failure (negative = 0)
-	MaxBytes    int64         // cap on the decoded body (default 20MB)
-	UserAgent   string        // default DefaultUserAgent
-	PerHost     int           // requests in flight to one host:port at once (<= 0: no limit)
-	Concurrency int           // not used by Client; informational for the pipeline
+	Timeout   time.Duration // per attempt, headers and body together (default 30s)
+	Retries   int           // extra attempts after a transient failure (negative = 0)
+	MaxBytes  int64         // cap on the decoded body (default 20MB)
+	UserAgent string        // default DefaultUserAgent
+	PerHost   int           // requests in flight to one host:port at once (<= 0: no limit)
 
 	// Backoff is the wait before attempt+1 after attempt (counted from 1)
 	// failed. nil: 1s, 2s, 4s… capped at 30s, with ±20% jitter so that many

@@ -86,7 +86,8 @@ func plainSafe(s string) bool {
 	return true
 }
 
-// HTMLBlock wraps a cleaned HTML body in the `<div>` block of SPEC §3 so that
+// HTMLBlock wraps a cleaned HTML body in the `<div>` block of
+// docs/post-format.md ("One HTML block") so that
 // Markdown renderers (Hexo's marked, Hugo's goldmark) pass it through as raw
 // HTML. A CommonMark HTML block ends at the first blank line, after which the
 // rest would be read as Markdown (indented lines turning into code blocks), so
@@ -94,7 +95,7 @@ func plainSafe(s string) bool {
 // <pre> the line breaks are written as &#10;, which renders the same.
 // Runs of three backticks or tildes are broken with an entity, because
 // Hexo turns them into code blocks wherever they stand.
-// With escapeBraces, { and } become &#123; and &#125; (SPEC §3 step 6), so
+// With escapeBraces, { and } become &#123; and &#125; (docs/post-format.md, "Body", step 6), so
 // Nunjucks (Hexo) and shortcodes (Hugo) never see {{, {% or {#.
 func HTMLBlock(body string, escapeBraces bool) string {
 	return string(AppendHTMLBlock(make([]byte, 0, len(body)+32), body, escapeBraces))

@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Every value must read back as exactly itself (SPEC §3).
+// Every value must read back as exactly itself (docs/post-format.md).
 func TestQuoteAndScalarRoundTrip(t *testing.T) {
 	values := []string{
 		"普通标题", "it's", "a: b", "# not a comment", "@user", "[link]", "*star", "!tag", "%pct",

@@ -27,7 +27,7 @@ import (
 // parseDate, which tries the standard layouts first, reads it. No library
 // offers either; this is the only hand-written speed-up in the package.
 //
-// Only CDATA sections of at least liftMin bytes are lifted, so short CDATA
+// Only CDATA sections of at least defaultLiftMin bytes are lifted, so short CDATA
 // (dates, titles, links) reach gofeed untouched; a <pubDate> is renamed only
 // when it holds plain text. Nothing inside comments is touched, and the
 // trick is skipped when the document already contains a placeholder mark or
@@ -43,12 +43,9 @@ const (
 	escClose = "%EE%80%81"
 )
 
-// Variables so that tests can lift every CDATA section (liftMin = 0), or
-// none (liftOff), and compare the results.
-var (
-	liftMin = 512
-	liftOff = false
-)
+// defaultLiftMin is the size from which CDATA sections are lifted
+// (parser.liftMin; tests lift every section, or none, and compare).
+const defaultLiftMin = 512
 
 var (
 	cdataOpen  = []byte("<![CDATA[")
@@ -66,6 +63,11 @@ const liftedDate = "feedpost-pubdate"
 // lifter holds the texts taken out of a document.
 type lifter struct {
 	parts []string
+	// items counts the item and entry start tags the scan saw, so that an
+	// item gofeed's non-strict decoder silently lost (a stray end tag
+	// closes the item, the channel and the rest of the feed with it) can be
+	// noticed; see parser.parseXML.
+	items int
 }
 
 // maxDepth bounds element nesting. gofeed reads extension elements
@@ -77,8 +79,8 @@ const maxDepth = 1000
 // when dates is true, <pubDate> renamed to <feedpost-pubdate>; nil when
 // nothing changed (or lifting is unsafe), in which case data must be parsed
 // as it is. The same scan enforces maxDepth, returning a *SyntaxError.
-func (l *lifter) lift(data []byte, dates bool) ([]byte, error) {
-	enabled := !liftOff && !bytes.Contains(data, []byte(markOpen)) && !bytes.Contains(data, []byte(escOpen)) &&
+func (l *lifter) lift(data []byte, dates bool, liftMin int) ([]byte, error) {
+	enabled := liftMin >= 0 && !bytes.Contains(data, []byte(markOpen)) && !bytes.Contains(data, []byte(escOpen)) &&
 		!bytes.Contains(data, []byte("xml:base"))
 	var out []byte
 	done := 0 // data[:done] is already in out
@@ -122,7 +124,7 @@ scan:
 			if enabled && dates && bytes.HasPrefix(rest, dateOpen) {
 				body := start + len(dateOpen)
 				end := indexFrom(data, body, dateClose)
-				if end >= 0 && bytes.IndexAny(data[body:end], "<&") < 0 {
+				if end >= 0 && !bytes.ContainsAny(data[body:end], "<&") {
 					out = append(out, data[done:start]...)
 					out = append(out, "<"+liftedDate+">"...)
 					out = append(out, data[body:end]...)
@@ -142,6 +144,9 @@ scan:
 						Msg: fmt.Sprintf("elements nested more than %d levels deep", maxDepth)}
 				}
 			}
+			if isItemTag(data[start+1 : end]) {
+				l.items++
+			}
 			i = end + 1
 		default: // <!DOCTYPE, <?pi, or a stray '<'
 			i = start + 1
@@ -151,6 +156,19 @@ scan:
 		return nil, nil
 	}
 	return append(out, data[done:]...), nil
+}
+
+// isItemTag reports whether a start tag's text (name and attributes) is an
+// RSS item or an Atom entry, with or without a prefix.
+func isItemTag(tag []byte) bool {
+	name := tag
+	if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
+		name = tag[:k]
+	}
+	if k := bytes.LastIndexByte(name, ':'); k >= 0 {
+		name = name[k+1:]
+	}
+	return string(name) == "item" || string(name) == "entry"
 }
 
 // tagEnd returns the offset of the '>' closing the tag that data[from:] is
@@ -234,9 +252,10 @@ func (l *lifter) restoreAll(ss []string) {
 }
 
 // parseRSS runs gofeed's RSS parser on data with large CDATA lifted out.
-func parseRSS(data []byte) (*rss.Feed, error) {
+func (p *parser) parseRSS(data []byte) (*rss.Feed, error) {
 	var l lifter
-	lifted, err := l.lift(data, true)
+	lifted, err := l.lift(data, true, p.liftMin)
+	p.itemTags = l.items
 	if err != nil {
 		return nil, err
 	}
@@ -251,9 +270,10 @@ func parseRSS(data []byte) (*rss.Feed, error) {
 }
 
 // parseAtom is parseRSS for Atom.
-func parseAtom(data []byte) (*atom.Feed, error) {
+func (p *parser) parseAtom(data []byte) (*atom.Feed, error) {
 	var l lifter
-	lifted, err := l.lift(data, false)
+	lifted, err := l.lift(data, false, p.liftMin)
+	p.itemTags = l.items
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +304,26 @@ func (l *lifter) restoreRSS(f *rss.Feed) {
 			it.ITunesExt.Author = l.restore(it.ITunesExt.Author)
 		}
 		l.restoreDC(it.DublinCoreExt)
+		l.restoreExt(it.Extensions)
+	}
+}
+
+// restoreExt puts lifted text back into extension elements (a long
+// media:description in CDATA), children included.
+func (l *lifter) restoreExt(exts ext.Extensions) {
+	for _, byName := range exts {
+		for _, list := range byName {
+			l.restoreExtList(list)
+		}
+	}
+}
+
+func (l *lifter) restoreExtList(list []ext.Extension) {
+	for i := range list {
+		list[i].Value = l.restore(list[i].Value)
+		for _, children := range list[i].Children {
+			l.restoreExtList(children)
+		}
 	}
 }
 
@@ -311,5 +351,6 @@ func (l *lifter) restoreAtom(f *atom.Feed) {
 		for _, p := range e.Authors {
 			p.Name = l.restore(p.Name)
 		}
+		l.restoreExt(e.Extensions)
 	}
 }

@@ -35,7 +35,7 @@ func TestLift(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var l lifter
-			got, err := l.lift([]byte(tt.in), true)
+			got, err := l.lift([]byte(tt.in), true, defaultLiftMin)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestNestingLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.doc), "", "")
+			_, err := Parse([]byte(tt.doc), "", "", Options{})
 			if tt.ok && err != nil {
 				t.Errorf("rejected: %v", err)
 			}
@@ -131,13 +131,10 @@ func TestLiftChangesNothing(t *testing.T) {
 			return nil
 		})
 	}
-	defer func(m int) { liftMin, liftOff = m, false }(liftMin)
 	compared := 0
 	for name, data := range docs {
-		liftMin, liftOff = 0, false
-		lifted, errLifted := Parse(data, "", "http://example.com/")
-		liftOff = true
-		plain, errPlain := Parse(data, "", "http://example.com/")
+		lifted, errLifted := (&parser{liftMin: 0, detect: detectCharset}).parse(data, "", "http://example.com/")
+		plain, errPlain := (&parser{liftMin: -1, detect: detectCharset}).parse(data, "", "http://example.com/")
 		if (errLifted == nil) != (errPlain == nil) || (errPlain != nil && errLifted.Error() != errPlain.Error()) {
 			t.Errorf("%s: error %v with lifting, %v without", name, errLifted, errPlain)
 			continue

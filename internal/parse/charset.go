@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -11,40 +12,33 @@ import (
 	"golang.org/x/text/encoding/unicode/utf32"
 )
 
-// toUTF8 returns data as UTF-8 together with whether anything had to be
-// repaired (undecodable bytes replaced by U+FFFD, characters illegal in XML
-// 1.0 dropped). The XML prolog's encoding declaration is removed, so the XML
-// parser (which would otherwise call its CharsetReader) does not decode the
-// text a second time.
+// toUTF8 returns data as UTF-8 together with the notes the run summary
+// should carry: a charset chosen against the declaration, undecodable bytes
+// replaced by U+FFFD, characters illegal in XML 1.0 dropped. The XML
+// prolog's encoding declaration is removed, so the XML parser (which would
+// otherwise call its CharsetReader) does not decode the text a second time.
 //
 // We pick the charset ourselves rather than let encoding/xml do it because the
-// HTTP header must win over the prolog (RFC 3023) and because the decoder
-// must never fail a feed: legacy decoders from x/text substitute U+FFFD for
-// bytes they cannot map.
-//
-// Order of authority: a byte order mark; the UTF-16/UTF-32 byte pattern of
-// "<?" (XML 1.0 appendix F); the HTTP charset; the prolog's encoding=; UTF-8.
-func toUTF8(data []byte, contentType string) (out []byte, repaired bool) {
+// HTTP header must win over the prolog (RFC 3023), because the decoder must
+// never fail a feed (legacy decoders from x/text substitute U+FFFD for bytes
+// they cannot map), and because real feeds lie about their charset. What
+// browsers and feedparser do, in order: a byte order mark wins; then the
+// UTF-16/UTF-32 byte pattern of "<?" (XML 1.0 appendix F); then the
+// declared charset (HTTP, else prolog) — unless the bytes prove it wrong
+// (see chooseCharset); undeclared bytes that are not UTF-8 are detected.
+func toUTF8(data []byte, contentType string, detect detector) (out []byte, notes []string) {
 	enc, bomLen, found := sniffUnicode(data)
 	if found {
 		data = data[bomLen:]
 	} else {
-		header := headerCharset(contentType)
-		prolog := prologEncoding(data)
-		switch {
-		case header == "" || !known(header):
-			enc = lookup(prolog)
-		case isUTF8Label(header) && prolog != "" && !isUTF8Label(prolog) && !utf8.Valid(data):
-			// A server-wide "charset=utf-8" on a GBK/Big5 file is the most
-			// common misconfiguration of Chinese sites; when the body proves
-			// the header wrong and the prolog names another charset, believe
-			// the prolog.
-			enc = lookup(prolog)
-		default:
-			enc = lookup(header)
+		var note string
+		enc, note = chooseCharset(data, contentType, detect)
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
 
+	repaired := false
 	if enc != nil {
 		decoded, err := enc.NewDecoder().Bytes(data)
 		if err == nil {
@@ -60,7 +54,99 @@ func toUTF8(data []byte, contentType string) (out []byte, repaired bool) {
 		repaired = true
 	}
 	data, dropped := stripIllegalXMLChars(data)
-	return dropPrologEncoding(data), repaired || dropped
+	if repaired || dropped {
+		notes = append(notes, noteRepaired)
+	}
+	return dropPrologEncoding(data), notes
+}
+
+// noteRepaired is the summary's note for text that had to be changed to be
+// read at all.
+const noteRepaired = "invalid UTF-8 or control characters repaired"
+
+// chooseCharset picks the decoder for a body without a byte order mark (nil
+// means UTF-8) and says why when it overrides the declaration. The
+// declaration is the HTTP charset, else the prolog's encoding=; a label
+// x/net/html/charset does not know counts as none. Then:
+//
+//   - declared UTF-8 (or nothing), bytes valid UTF-8: UTF-8.
+//   - a server-wide "charset=utf-8" on a GBK/Big5 file, the most common
+//     misconfiguration of Chinese sites: when the body is not UTF-8 and the
+//     prolog names another charset, the prolog is believed.
+//   - declared UTF-8 (or nothing), bytes not UTF-8: a few stray bytes in
+//     UTF-8 text are repaired as such (U+FFFD); text that is not UTF-8 at
+//     all is detected (detect, normally detectCharset: windows-1252,
+//     GB18030 when the bytes look Chinese, or what a statistical detector
+//     is sure of).
+//   - declared another charset, bytes valid UTF-8 that are not ASCII: the
+//     label is wrong (ISO-8859-1 on UTF-8 gives "BrÃ¸ndby") and UTF-8 is
+//     used. For the multi-byte CJK charsets, whose byte pairs are valid
+//     UTF-8 by chance more often, the label loses only when decoding with
+//     it fails or the text has several UTF-8 sequences.
+func chooseCharset(data []byte, contentType string, detect detector) (encoding.Encoding, string) {
+	header, prolog := headerCharset(contentType), prologEncoding(data)
+	label := header
+	if !known(label) {
+		label = prolog
+	}
+	if !known(label) {
+		label = ""
+	}
+	if isUTF8Label(label) && label == header && known(prolog) && !isUTF8Label(prolog) && lookup(prolog) != nil && !utf8.Valid(data) {
+		_, name := charset.Lookup(prolog)
+		return lookup(prolog), fmt.Sprintf("the HTTP header says UTF-8 but the bytes are not: read as %s, as the XML declaration says", name)
+	}
+
+	enc := lookup(label)
+	if enc == nil { // UTF-8, declared or not
+		multi, bad := utf8Stats(data)
+		if bad == 0 || multi > 0 && multi >= bad {
+			return nil, "" // UTF-8, stray bytes repaired by the caller
+		}
+		enc, name := detect(data)
+		if label == "" {
+			return enc, fmt.Sprintf("no charset declared and the bytes are not UTF-8: read as %s", name)
+		}
+		return enc, fmt.Sprintf("declared UTF-8 but the bytes are not: read as %s", name)
+	}
+
+	multi, bad := utf8Stats(data)
+	if bad > 0 || multi == 0 {
+		return enc, ""
+	}
+	if _, name := charset.Lookup(label); multiByteCharsets[name] && multi < 4 {
+		decoded, err := enc.NewDecoder().Bytes(data)
+		if err == nil && !bytes.Contains(decoded, []byte("\uFFFD")) {
+			return enc, ""
+		}
+	}
+	return nil, fmt.Sprintf("declared %s but the bytes are UTF-8: read as UTF-8", label)
+}
+
+// multiByteCharsets are the legacy charsets (WHATWG names) whose characters
+// are byte pairs that are often valid UTF-8 by chance.
+var multiByteCharsets = map[string]bool{
+	"gbk": true, "gb18030": true, "big5": true, "euc-jp": true, "iso-2022-jp": true,
+	"shift_jis": true, "euc-kr": true,
+}
+
+// utf8Stats counts the multi-byte UTF-8 sequences in data and the bytes that
+// are not part of a valid sequence.
+func utf8Stats(data []byte) (multi, bad int) {
+	for i := 0; i < len(data); {
+		if data[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad++
+		} else {
+			multi++
+		}
+		i += n
+	}
+	return multi, bad
 }
 
 // sniffUnicode recognises a byte order mark, or the UTF-16/UTF-32 byte

@@ -1,5 +1,7 @@
 // Package parse turns feed bytes (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed
-// 1.0/1.1, in any charset the prolog or HTTP header declares) into a Feed.
+// 1.0/1.1, in any charset the prolog or HTTP header declares, or none) into
+// a Feed, as forgiving as the best feed readers: damaged feeds are repaired
+// as far as they can be, and the repairs noted.
 package parse
 
 import "time"
@@ -13,10 +15,12 @@ type Feed struct {
 	// icon/favicon), absolute; "" when none. Theme author entries show it.
 	Icon  string
 	Items []Item
-	// Repaired is true when invalid UTF-8 (or bytes the declared charset
-	// cannot decode) was replaced by U+FFFD, or characters illegal in XML
-	// 1.0 (control characters, U+FFFE/U+FFFF) were dropped.
-	Repaired bool
+	// Notes say what had to be repaired or guessed to read the feed, for
+	// the run summary: a charset other than the declared one, invalid
+	// UTF-8 replaced by U+FFFD or illegal characters dropped, JSON Feed
+	// fields of the wrong type coerced or dropped, malformed XML recovered
+	// (with the items kept). Empty for a clean feed.
+	Notes []string
 }
 
 // Item is one entry of a feed, in feed order.
@@ -35,9 +39,11 @@ type Item struct {
 	Base      string
 	Published time.Time
 	Updated   time.Time
-	// Images are the feed's own image candidates for the cover, in SPEC §3
-	// order: media:thumbnail, media:content of an image type, image
-	// enclosures, JSON Feed image, banner_image.
+	// Images are the feed's own image candidates for the cover, in the order
+	// of docs/post-format.md ("Cover"): media:thumbnail (the item's, its
+	// media:group's, then those inside a media:content), media:content of
+	// an image type, image enclosures, JSON Feed image, banner_image and
+	// image attachments.
 	Images     []string
 	Categories []string
 }

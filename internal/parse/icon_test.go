@@ -21,7 +21,7 @@ func TestFeedIcon(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse([]byte(tt.body), tt.ctype, "https://feeds.example/feed")
+			f, err := Parse([]byte(tt.body), tt.ctype, "https://feeds.example/feed", Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

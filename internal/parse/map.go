@@ -8,10 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
 	ext "github.com/mmcdole/gofeed/extensions"
-	jsonfeed "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 )
 
@@ -19,9 +17,15 @@ import (
 // hand, rather than through gofeed's universal translator: the translator
 // re-parses every item's HTML to guess an image and copies every field,
 // which costs more than the XML parsing itself on large items, and it does
-// not keep the cover candidates in the order SPEC §3 needs.
+// not keep the cover candidates in the order docs/post-format.md ("Cover")
+// needs. (JSON Feed is read and mapped in one go, in jsonfeed.go.)
 
-func fromRSS(f *rss.Feed, feedURL string) *Feed {
+func (p *parser) fromRSS(f *rss.Feed, feedURL string) *Feed {
+	language := f.Language
+	if language == "" && f.DublinCoreExt != nil {
+		language = first(f.DublinCoreExt.Language)
+	}
+	d := p.dates(language)
 	feed := &Feed{
 		Title: strings.TrimSpace(f.Title),
 		TTL:   ttl(f.TTL, f.Extensions),
@@ -65,6 +69,9 @@ func fromRSS(f *rss.Feed, feedURL string) *Feed {
 		} else {
 			it.Content = description
 		}
+		if strings.TrimSpace(it.Content) == "" {
+			it.Content = mediaDescription(ri.Extensions)
+		}
 
 		it.Author = first(dc.Creator)
 		if it.Author == "" {
@@ -74,11 +81,13 @@ func fromRSS(f *rss.Feed, feedURL string) *Feed {
 			it.Author = ri.ITunesExt.Author
 		}
 
-		// The renamed <pubDate> (see cdata.go) or a date lifted out of
-		// CDATA comes as text; a feed may also have only dc:date.
-		it.Published = firstDate(ri.PubDateParsed, ri.Custom[liftedDate], ri.PubDate,
+		// Dates are read from their text (gofeed's own parse misses the
+		// layouts dates reads, and reads zone-less dates as UTC); a renamed
+		// <pubDate> (see cdata.go) is in Custom. A feed may also have only
+		// dc:date.
+		it.Published = d.first(ri.Custom[liftedDate], ri.PubDate,
 			first(dc.Date), extValue(ri.Extensions, "atom", "published"))
-		it.Updated = parseDate(extValue(ri.Extensions, "atom", "updated"))
+		it.Updated = d.parse(extValue(ri.Extensions, "atom", "updated"))
 
 		it.Base = itemBase(it.Link, site)
 		b := newImageList(parseURL(it.Base))
@@ -101,7 +110,8 @@ func fromRSS(f *rss.Feed, feedURL string) *Feed {
 	return feed
 }
 
-func fromAtom(f *atom.Feed, feedURL string) *Feed {
+func (p *parser) fromAtom(f *atom.Feed, feedURL string) *Feed {
+	d := p.dates(f.Language)
 	feed := &Feed{
 		Title: strings.TrimSpace(f.Title),
 		TTL:   ttl("", f.Extensions),
@@ -158,6 +168,9 @@ func fromAtom(f *atom.Feed, feedURL string) *Feed {
 			// (plain text shows the same, only without its line breaks).
 			it.Content = e.Summary
 		}
+		if strings.TrimSpace(it.Content) == "" {
+			it.Content, it.IsText = mediaDescription(e.Extensions), false
+		}
 
 		authors := e.Authors
 		if len(authors) == 0 {
@@ -170,10 +183,9 @@ func fromAtom(f *atom.Feed, feedURL string) *Feed {
 			}
 		}
 
-		// The text is read again when gofeed could not parse it: it may
-		// have been lifted out of CDATA (see cdata.go).
-		it.Published = firstDate(e.PublishedParsed, e.Published)
-		it.Updated = firstDate(e.UpdatedParsed, e.Updated)
+		// Read from the text, as for RSS.
+		it.Published = d.parse(e.Published)
+		it.Updated = d.parse(e.Updated)
 
 		b := newImageList(parseURL(it.Base))
 		b.media(e.Extensions)
@@ -221,135 +233,6 @@ func looksLikeHTML(s string) bool {
 		}
 	}
 	return false
-}
-
-func fromJSON(f *jsonfeed.Feed, feedURL string) *Feed {
-	// "items": [null, ...] decodes to nil pointers, which the translator
-	// below would dereference.
-	items := f.Items[:0]
-	for _, ji := range f.Items {
-		if ji != nil {
-			items = append(items, ji)
-		}
-	}
-	f.Items = items
-
-	feedBase := parseURL(feedURL)
-	feed := &Feed{
-		Title: strings.TrimSpace(f.Title),
-		Link:  resolveLink(feedBase, f.HomePageURL),
-		Icon:  resolveLink(feedBase, strings.TrimSpace(cmp.Or(f.Icon, f.Favicon))),
-	}
-	site := siteBase(feed.Link, feedBase)
-
-	// gofeed's lenient date parser is internal; its JSON translator is the
-	// exported door to it, and it is cheap for JSON (no HTML scanning).
-	var dates []*gofeed.Item
-	if t, err := (&gofeed.DefaultJSONTranslator{}).Translate(f); err == nil && len(t.Items) == len(f.Items) {
-		dates = t.Items
-	}
-
-	feed.Items = make([]Item, 0, len(f.Items))
-	for i, ji := range f.Items {
-		it := Item{GUID: strings.TrimSpace(ji.ID), Title: ji.Title}
-		link := ji.URL
-		if link == "" {
-			link = ji.ExternalURL
-		}
-		it.Link = resolveLink(site, link)
-		it.Base = itemBase(it.Link, site)
-
-		switch {
-		case ji.ContentHTML != "":
-			it.Content, it.Summary = ji.ContentHTML, ji.Summary
-		case ji.ContentText != "":
-			it.Content, it.Summary, it.IsText = ji.ContentText, ji.Summary, true
-		default:
-			// JSON Feed's summary is plain text by definition.
-			it.Content, it.IsText = ji.Summary, true
-		}
-
-		it.Author = jsonAuthor(ji.Authors, ji.Author)
-		if it.Author == "" {
-			it.Author = jsonAuthor(f.Authors, f.Author)
-		}
-
-		if dates != nil {
-			if d := dates[i].PublishedParsed; d != nil {
-				it.Published = d.UTC()
-			}
-			if d := dates[i].UpdatedParsed; d != nil {
-				it.Updated = d.UTC()
-			}
-		}
-
-		b := newImageList(parseURL(it.Base))
-		b.add(ji.Image)
-		b.add(ji.BannerImage)
-		it.Images = b.urls
-
-		for _, c := range ji.Tags {
-			it.Categories = appendCategory(it.Categories, c)
-		}
-		feed.Items = append(feed.Items, it)
-	}
-	return feed
-}
-
-func jsonAuthor(authors []*jsonfeed.Author, author *jsonfeed.Author) string {
-	for _, a := range authors {
-		if a != nil && a.Name != "" {
-			return a.Name
-		}
-	}
-	if author != nil {
-		return author.Name
-	}
-	return ""
-}
-
-// firstDate returns gofeed's parsed date when there is one, else the first
-// of texts that parses; zero when none does.
-func firstDate(parsed *time.Time, texts ...string) time.Time {
-	if parsed != nil {
-		return parsed.UTC()
-	}
-	for _, s := range texts {
-		if t := parseDate(s); !t.IsZero() {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-// parseDate reads a date with gofeed's lenient parser (reached through the
-// JSON translator, see fromJSON); zero when absent or unparseable. The
-// layouts nearly every feed uses are tried first, directly: gofeed gets
-// to them only after dozens of failed attempts (see cdata.go); for these
-// the result is the same instant.
-func parseDate(s string) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}
-	}
-	for _, layout := range []string{time.RFC1123Z, time.RFC3339} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
-		}
-	}
-	if strings.HasSuffix(s, " GMT") || strings.HasSuffix(s, " UTC") {
-		// A named zone is safe only when it is UTC: time.Parse gives
-		// unknown abbreviations a zero offset, gofeed knows better.
-		if t, err := time.Parse(time.RFC1123, s); err == nil {
-			return t.UTC()
-		}
-	}
-	f := &jsonfeed.Feed{Items: []*jsonfeed.Item{{DatePublished: s}}}
-	t, err := (&gofeed.DefaultJSONTranslator{}).Translate(f)
-	if err != nil || len(t.Items) != 1 || t.Items[0].PublishedParsed == nil {
-		return time.Time{}
-	}
-	return t.Items[0].PublishedParsed.UTC()
 }
 
 // ttl is the feed's own refresh hint: RSS <ttl> minutes, else
@@ -408,8 +291,10 @@ func (l *imageList) add(raw string) {
 	l.urls = append(l.urls, u)
 }
 
-// media adds Media RSS images: every media:thumbnail first, then the
-// media:content of an image kind, looking inside media:group too.
+// media adds Media RSS images: every media:thumbnail first — of the item,
+// of its media:group, then those inside a media:content (a video's poster
+// frame) —, then the media:content of an image kind, looking inside
+// media:group too.
 func (l *imageList) media(exts ext.Extensions) {
 	m := exts["media"]
 	if m == nil {
@@ -427,6 +312,11 @@ func (l *imageList) media(exts ext.Extensions) {
 	contents := m["content"]
 	for _, g := range groups {
 		contents = append(contents, g.Children["content"]...)
+	}
+	for _, c := range contents {
+		for _, t := range c.Children["thumbnail"] {
+			l.add(t.Attrs["url"])
+		}
 	}
 	for _, c := range contents {
 		if isImageMedia(c.Attrs["medium"], c.Attrs["type"], c.Attrs["url"]) {

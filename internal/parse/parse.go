@@ -2,17 +2,16 @@ package parse
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
-	jsonfeed "github.com/mmcdole/gofeed/json"
 	xpp "github.com/mmcdole/goxpp/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
@@ -35,16 +34,20 @@ var (
 // tell it from an ordinary rejection.
 var errCrash = errors.New("the feed parser crashed")
 
-// SyntaxError is an XML or JSON syntax error with the 1-based line where the
-// parser gave up, in the document as decoded to UTF-8 (line numbers do not
-// change with the charset).
+// SyntaxError is an XML or JSON syntax error with the 1-based line (and, for
+// JSON, column) where the parser gave up, in the document as decoded to
+// UTF-8 (line numbers do not change with the charset).
 type SyntaxError struct {
 	Format string // "XML" or "JSON"
 	Line   int
+	Column int // in characters; 0 when unknown (encoding/xml gives lines only)
 	Msg    string
 }
 
 func (e *SyntaxError) Error() string {
+	if e.Column > 0 {
+		return fmt.Sprintf("%s syntax error at line %d, column %d: %s", e.Format, e.Line, e.Column, e.Msg)
+	}
 	return fmt.Sprintf("%s syntax error at line %d: %s", e.Format, e.Line, e.Msg)
 }
 
@@ -56,12 +59,50 @@ func (e *SyntaxError) Unwrap() error { return ErrMalformed }
 // gofeed.DetectFeedType copies whatever it is given.
 const detectPeek = 4096
 
+// Options is what Parse needs to know about the source.
+type Options struct {
+	// Location reads dates that carry no zone ("2021-08-17 14:56:06"): the
+	// source's `timezone:`, else site.timezone. nil means UTC. A Chinese
+	// zone also makes "CST" China Standard Time (as a Chinese feed
+	// language does), not US Central.
+	Location *time.Location
+}
+
+// parser holds one Parse call's settings and the notes it collects.
+type parser struct {
+	opts Options
+	// liftMin: CDATA sections of at least this many bytes are lifted out
+	// before gofeed parses the document (see cdata.go); -1 lifts none.
+	// Tests compare both.
+	liftMin int
+	// detect picks the charset of undeclared legacy bytes: detectCharset.
+	detect detector
+	// itemTags is the number of item (entry) start tags in the last XML
+	// document parsed, as the scan in cdata.go counted them.
+	itemTags int
+	notes    []string
+}
+
+func (p *parser) note(s string) { p.notes = append(p.notes, s) }
+
+// dates returns the date reader for a feed in the given language.
+func (p *parser) dates(feedLanguage string) dates {
+	return newDates(p.opts.Location, feedLanguage)
+}
+
 // Parse reads a feed in any supported format and charset. contentType is the
 // HTTP Content-Type ("" for local files), feedURL the URL the feed came from,
 // used to make relative links absolute. A feed without items is not an
-// error. Parse never panics: a crash in the third-party parser comes back as
-// an error wrapping ErrMalformed.
-func Parse(data []byte, contentType, feedURL string) (feed *Feed, err error) {
+// error; a damaged one is read as far as it can be (Feed.Notes says what was
+// repaired), and fails only when no item is left. Parse never panics: a
+// crash in the third-party parser comes back as an error wrapping
+// ErrMalformed.
+func Parse(data []byte, contentType, feedURL string, opts Options) (*Feed, error) {
+	p := &parser{opts: opts, liftMin: defaultLiftMin, detect: detectCharset}
+	return p.parse(data, contentType, feedURL)
+}
+
+func (p *parser) parse(data []byte, contentType, feedURL string) (feed *Feed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			feed, err = nil, fmt.Errorf("%w: %w: %v", ErrMalformed, errCrash, r)
@@ -72,38 +113,81 @@ func Parse(data []byte, contentType, feedURL string) (feed *Feed, err error) {
 		return nil, ErrEmpty
 	}
 	raw := data
-	data, repaired := toUTF8(data, contentType)
+	data, notes := toUTF8(data, contentType, p.detect)
+	p.notes = append(p.notes, notes...)
 	if len(bytes.TrimSpace(data)) == 0 { // e.g. only NULs, or a UTF-16 BOM
 		return nil, ErrEmpty
 	}
 
 	switch detect(data) {
 	case gofeed.FeedTypeRSS:
-		f, err := parseRSS(data)
-		if err != nil {
-			return nil, xmlError(err, data)
-		}
-		feed = fromRSS(f, feedURL)
+		feed, err = p.parseXML(data, func(doc []byte) (*Feed, error) {
+			f, err := p.parseRSS(doc)
+			if err != nil {
+				return nil, err
+			}
+			return p.fromRSS(f, feedURL), nil
+		})
 	case gofeed.FeedTypeAtom:
-		f, err := parseAtom(data)
-		if err != nil {
-			return nil, xmlError(err, data)
-		}
-		feed = fromAtom(f, feedURL)
+		feed, err = p.parseXML(data, func(doc []byte) (*Feed, error) {
+			f, err := p.parseAtom(doc)
+			if err != nil {
+				return nil, err
+			}
+			return p.fromAtom(f, feedURL), nil
+		})
 	case gofeed.FeedTypeJSON:
-		f, err := (&jsonfeed.Parser{}).Parse(bytes.NewReader(data))
-		if err != nil {
-			return nil, jsonError(err, data)
-		}
-		if !isJSONFeed(f) {
-			return nil, unrecognised(data)
-		}
-		feed = fromJSON(f, feedURL)
+		feed, err = p.parseJSON(data, feedURL)
 	default:
 		return nil, unknownFormat(data, raw, contentType)
 	}
-	feed.Repaired = repaired
+	if err != nil {
+		return nil, err
+	}
+	feed.Notes = p.notes
 	return feed, nil
+}
+
+// parseXML runs parse (gofeed and the mapping) on an XML document, and again
+// on the document as salvage repairs it when it fails on a syntax error, or
+// when it returns fewer items than the document has item tags (gofeed's
+// decoder, not strict, lets a stray end tag close the item and everything
+// around it, silently dropping the rest of the feed). The repaired feed is
+// kept when it has items (more than the first reading) and the repair is
+// noted; otherwise the first result stands.
+func (p *parser) parseXML(data []byte, parse func([]byte) (*Feed, error)) (*Feed, error) {
+	feed, err := parse(data)
+	if err == nil && p.itemTags <= len(feed.Items) {
+		return feed, nil
+	}
+	var first error
+	var se *SyntaxError
+	if err != nil {
+		first = xmlError(err, data)
+		if errors.As(err, &se) && strings.HasPrefix(se.Msg, "elements nested more than") {
+			return nil, first // a limit, not damage
+		}
+	}
+	fixed, rep := salvage(data)
+	if fixed == nil {
+		return feed, first
+	}
+	better, err := parse(fixed)
+	if err != nil || len(better.Items) == 0 || feed != nil && len(better.Items) <= len(feed.Items) {
+		return feed, first
+	}
+	what := "malformed XML"
+	if errors.As(first, &se) {
+		what = fmt.Sprintf("malformed XML (line %d: %s)", se.Line, se.Msg)
+	} else if first == nil {
+		what = fmt.Sprintf("malformed XML (only %d of %d items readable)", len(feed.Items), p.itemTags)
+	}
+	kept := "1 item kept"
+	if len(better.Items) != 1 {
+		kept = fmt.Sprintf("%d items kept", len(better.Items))
+	}
+	p.note(fmt.Sprintf("%s recovered: %s; %s", what, rep, kept))
+	return better, nil
 }
 
 func detect(data []byte) gofeed.FeedType {
@@ -113,12 +197,6 @@ func detect(data []byte) gofeed.FeedType {
 		t = gofeed.DetectFeedType(bytes.NewReader(data))
 	}
 	return t
-}
-
-// isJSONFeed tells a JSON Feed from any other JSON (an API error, a
-// different format): it must name its version, or at least have items.
-func isJSONFeed(f *jsonfeed.Feed) bool {
-	return strings.Contains(f.Version, "jsonfeed.org/version/") || (f.Version == "" && f.Items != nil)
 }
 
 // unknownFormat explains a body no feed parser accepted: an HTML page, a
@@ -251,32 +329,19 @@ func tagName(ev xpp.EventType, name string) string {
 	return ev.String()
 }
 
-// jsonError gives a JSON decoding error its line.
-func jsonError(err error, data []byte) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &SyntaxError{Format: "JSON", Line: lineAt(data, se.Offset), Msg: se.Error()}
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &SyntaxError{Format: "JSON", Line: lineAt(data, te.Offset),
-			Msg: fmt.Sprintf("%s is a JSON %s, which a JSON Feed does not allow there", orTop(te.Field), te.Value)}
-	}
-	return &SyntaxError{Format: "JSON", Line: lineAt(data, int64(len(data))), Msg: err.Error()}
-}
-
-// orTop names a field from json.UnmarshalTypeError, dropping the "alias."
-// prefix gofeed's custom unmarshalers add.
-func orTop(field string) string {
-	field = strings.TrimPrefix(strings.ReplaceAll(field, "alias.", ""), ".")
-	if field == "" {
-		return "the document"
-	}
-	return "field " + field
-}
-
 // lineAt returns the 1-based line of byte offset off.
 func lineAt(data []byte, off int64) int {
+	line, _ := lineCol(data, off)
+	return line
+}
+
+// lineCol returns the 1-based line and column (in characters) of the
+// character that ends at byte offset off, as encoding/json's offsets count
+// ("after reading off bytes").
+func lineCol(data []byte, off int64) (line, col int) {
 	off = max(0, min(off, int64(len(data))))
-	return bytes.Count(data[:off], []byte("\n")) + 1
+	before := data[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return line, max(col, 1)
 }

@@ -152,7 +152,7 @@ func BenchmarkStages(b *testing.B) {
 
 // writeStages is one source's part of BenchmarkStages.
 func (r *Runner) writeStages(src *config.Source, data []byte) error {
-	feed, err := parse.Parse(data, "application/rss+xml; charset=utf-8", src.FetchURL)
+	feed, err := parse.Parse(data, "application/rss+xml; charset=utf-8", src.FetchURL, parse.Options{Location: src.Location})
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func TestCorpusThroughPipeline(t *testing.T) {
 		var perr error
 		go func() {
 			defer close(done)
-			feed, err := parse.Parse(data, "", "http://example.com/feed.xml")
+			feed, err := parse.Parse(data, "", "http://example.com/feed.xml", parse.Options{})
 			if err != nil {
 				perr = err
 				return

@@ -178,11 +178,20 @@ func faultCases() []*faultCase {
 					w.Header().Set("Content-Type", "application/rss+xml")
 				}
 			}},
-		{name: "truncated-xml", status: StatusFailed, errHas: []string{"XML syntax error at line"},
+		// A feed cut off mid-transfer keeps its complete items (issue 12);
+		// cut before the first one, nothing is left and the source fails.
+		{name: "truncated-xml", status: StatusOK, posts: 3, noteHas: "the document ends early",
 			handler: func(t *testing.T, c *faultCase) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
 					body := strings.ReplaceAll(faultFeed(c.name, 5), "<item>", "\n<item>")
 					writeFeed(w, body[:len(body)*2/3])
+				}
+			}},
+		{name: "truncated-xml-no-item", status: StatusFailed, errHas: []string{"XML syntax error at line"},
+			handler: func(t *testing.T, c *faultCase) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					body := faultFeed(c.name, 5)
+					writeFeed(w, body[:strings.Index(body, "</item>")])
 				}
 			}},
 		{name: "invalid-utf8", status: StatusOK, posts: 2, noteHas: "invalid UTF-8",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/output/hugo"
@@ -136,5 +137,14 @@ func (r *Runner) storedPost(ctx context.Context, id string, rendered []byte) (po
 func (r *Runner) siteOptions() site.Options {
 	c := r.cfg.Site
 	return site.Options{Dir: c.Dir, Title: c.Title, URL: c.URL, Language: c.Language, PerPage: c.PerPage,
-		Templates: c.Templates, Location: c.Location}
+		Templates: c.Templates, Location: c.Location, DefaultCover: r.siteCover()}
+}
+
+// siteCover is images.default_cover as the built-in site shows it for a post
+// without a cover and in place of a cover that fails to load: one URL for the
+// whole site (a page's error handler swaps in one address), so its "{n}" is
+// the number of no post in particular, and it is proxied as covers are. ""
+// (no default cover) leaves the site its own generated cover.
+func (r *Runner) siteCover() string {
+	return content.ProxyImage(content.Cover(nil, "", r.cfg.Images.DefaultCover, "site"), r.copt)
 }

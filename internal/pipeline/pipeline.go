@@ -181,7 +181,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		IframeHosts: cfg.Content.IframeHosts,
 	}
 	r.hexo = hexoOptions(cfg.Hexo)
-	r.hugo = hugo.Options{Dir: cfg.Hugo.Dir, EscapeBraces: true} // Hugo fails a whole build on {{< in a body
+	r.hugo = hugo.NewOptions(cfg.Hugo.Dir) // braces escaped: Hugo fails a whole build on {{< in a body
 	r.render = newRenderSettings(cfg, proxy)
 	return r
 }
@@ -217,7 +217,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	// Items an earlier run stored but could not write (a full disk, a
 	// folder in the way): this run's build writes them, and says so.
-	leftover, err := r.st.PendingItems(ctx, "", 1)
+	leftover, err := r.st.HasPending(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +286,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if ctx.Err() == nil {
 		b, err := r.BuildOutputs(ctx, BuildOptions{})
 		sum.PostsWritten, sum.PagesWritten, sum.Pruned, sum.Note = b.PostsWritten, b.PagesWritten, b.Pruned, b.Note
-		if len(leftover) > 0 && b.PostsWritten > 0 {
+		if leftover && b.PostsWritten > 0 {
 			sum.Note = joinNote(sum.Note, "wrote the post files an earlier run left unwritten")
 		}
 		if err != nil {
@@ -454,12 +454,12 @@ func (r *Runner) fetchSource(ctx context.Context, src *config.Source, res *Sourc
 		next.NextFetch = schedule.Next(next.LastFetch, src.Interval, storedTTL(next), resp.MaxAge, 0, src.Key)
 		return r.commitState(ctx, next)
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL, parse.Options{Location: src.Location})
 	if err != nil {
 		return r.fail(ctx, src, state, err)
 	}
-	if feed.Repaired {
-		res.Note = "invalid UTF-8 or control characters repaired"
+	for _, n := range feed.Notes { // repaired charset, recovered XML, coerced JSON fields
+		res.Note = joinNote(res.Note, n)
 	}
 	next.ETag, next.LastModified = resp.ETag, resp.LastModified
 	next.FeedTitle, next.FeedLink = feed.Title, feed.Link

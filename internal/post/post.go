@@ -9,7 +9,8 @@ import (
 )
 
 // Post is one item made ready for the outputs. Body is the cleaned HTML of
-// SPEC §3 steps 1–5; output-specific escaping (braces) is the writers' job.
+// docs/post-format.md ("Body", steps 1–5); output-specific escaping (braces)
+// is the writers' job.
 type Post struct {
 	ID         string // first 16 hex digits of SHA-256 of the identity; see ID
 	SourceKey  string

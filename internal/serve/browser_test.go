@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,6 +144,16 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 	port := func(u string) string { return u[strings.LastIndex(u, ":")+1:] }
 	rules := "MAP *:443 127.0.0.1:" + port(tls.URL) + ", MAP *:80 127.0.0.1:" + port(plain.URL) + ", EXCLUDE 127.0.0.1"
 
+	// The pages link relative to the site root (<base href>; the home page
+	// is the root): abs resolves a link of the home page.
+	home, _ := url.Parse(site + "/")
+	abs := func(href string) string {
+		u, err := url.Parse(href)
+		if err != nil {
+			t.Fatalf("href %q: %v", href, err)
+		}
+		return home.ResolveReference(u).String()
+	}
 	dom, console := chrome(t, bin, rules, "--dump-dom", site+"/")
 	for _, c := range console {
 		t.Errorf("console: %s", c)
@@ -153,7 +164,7 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		t.Errorf("home page: %d cards, %d covers", cards, len(covers))
 	}
 	for _, c := range covers {
-		if !strings.HasPrefix(c[1], "http") && !strings.HasPrefix(c[1], "/") && !strings.HasPrefix(c[1], "data:image/") {
+		if u := abs(c[1]); !strings.HasPrefix(u, "http") && !strings.HasPrefix(u, "data:image/") {
 			t.Errorf("cover src %q", c[1])
 		}
 	}
@@ -163,10 +174,7 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 	}
 	// Category links lead to pages that exist.
 	for _, c := range cats[:3] {
-		href := c[1] + c[2]
-		if !strings.HasPrefix(href, "http") {
-			href = site + href
-		}
+		href := abs(c[1] + c[2])
 		resp, err := http.Get(href)
 		if err != nil || resp.StatusCode != 200 {
 			t.Errorf("category link %s: %v %v", href, err, resp)
@@ -190,18 +198,19 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		}
 	}
 	// A post page: the first card's link.
-	m := regexp.MustCompile(`href="(/posts/[0-9a-f]{16}/)"`).FindStringSubmatch(dom)
+	m := regexp.MustCompile(`href="(/?posts/[0-9a-f]{16}/)"`).FindStringSubmatch(dom)
 	if m == nil {
 		t.Fatalf("no post link on the home page")
 	}
-	postDOM, console := chrome(t, bin, rules, "--dump-dom", site+m[1])
+	postURL := abs(m[1])
+	postDOM, console := chrome(t, bin, rules, "--dump-dom", postURL)
 	for _, c := range console {
 		t.Errorf("post console: %s", c)
 	}
 	if !strings.Contains(postDOM, "rel=\"noopener noreferrer\"") || !strings.Contains(postDOM, "<article") {
 		t.Errorf("post page lacks the article or the attribution link")
 	}
-	chrome(t, bin, rules, "--window-size=1280,1400", "--screenshot="+filepath.Join(shots, "post-1280.png"), site+m[1])
+	chrome(t, bin, rules, "--window-size=1280,1400", "--screenshot="+filepath.Join(shots, "post-1280.png"), postURL)
 	var n int
 	filepath.WalkDir(shots, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".png") {

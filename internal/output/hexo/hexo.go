@@ -1,8 +1,8 @@
-// Package hexo writes posts as Hexo Markdown files: YAML front matter in
-// the order the sample post has it, with the keys the blog's theme reads
-// (presets, preset.go), then the cleaned HTML body in a <div> block. It also
-// keeps the feed authors' entries of a theme's authors data file
-// (authors.go) and reads the blog's _config.yml (blog.go).
+// Package hexo writes posts as Hexo Markdown files (docs/post-format.md):
+// YAML front matter in the order the sample post has it, with the keys the
+// blog's theme reads (presets, preset.go), then the cleaned HTML body in a
+// <div> block. It also keeps the feed authors' entries of a theme's authors
+// data file (authors.go) and reads the blog's _config.yml (blog.go).
 package hexo
 
 import (

@@ -20,8 +20,11 @@ import (
 // fresh folder, and rebuilds 10,000 posts with nothing changed
 // ("unchanged", the site "cold-each" made when it ran). "cold-each" hands the posts over one at a time
 // (BuildEach, as from a store), so nothing holds them all; "cold-slice"
-// passes them all at once (Build). The 40,000-post cases show whether
-// memory stays flat as posts grow; they and "cold-slice" run only with
+// passes them all at once (Build); "cold-html-template" renders every page
+// with html/template instead of the code generated from the templates (as
+// for overridden templates), which is what the generated code saves. The
+// 40,000-post cases show whether memory stays flat as posts grow; they,
+// "cold-slice" and "cold-html-template" run only with
 // FEEDPOST_BENCH_LARGE=1, so that CI's `-benchtime 1x` run stays at a few
 // seconds.
 //
@@ -38,13 +41,15 @@ import (
 // system's (bench/README.md).
 func BenchmarkBuild(b *testing.B) {
 	type bench struct {
-		name  string
-		n     int
-		slice bool
+		name        string
+		n           int
+		slice       bool
+		noGenerated bool
 	}
-	cases := []bench{{"cold-each", 10000, false}}
+	cases := []bench{{"cold-each", 10000, false, false}}
 	if os.Getenv("FEEDPOST_BENCH_LARGE") == "1" {
-		cases = append(cases, bench{"cold-each", 40000, false}, bench{"cold-slice", 10000, true}, bench{"cold-slice", 40000, true})
+		cases = append(cases, bench{"cold-html-template", 10000, false, true}, bench{"cold-each", 40000, false, false},
+			bench{"cold-slice", 10000, true, false}, bench{"cold-slice", 40000, true, false})
 	}
 	// One folder for all: "unchanged" rebuilds a site "cold-each" made,
 	// which saves CI a build.
@@ -72,6 +77,7 @@ func BenchmarkBuild(b *testing.B) {
 				}
 				opt := in.opt
 				opt.Dir = dir
+				opt.noGenerated = c.noGenerated
 				runtime.GC()
 				stop := peak.watch()
 				c0 := cpuTime()
@@ -91,7 +97,7 @@ func BenchmarkBuild(b *testing.B) {
 				if st.Written != st.Pages || st.Pages < c.n {
 					b.Fatalf("a cold build wrote %d of %d files for %d posts", st.Written, st.Pages, c.n)
 				}
-				if c.n == 10000 && !c.slice {
+				if c.n == 10000 && !c.slice && !c.noGenerated {
 					built = dir
 				}
 				b.StartTimer()

@@ -13,10 +13,10 @@ import (
 // Every card is dropped after the last listing page that shows it: a card
 // still held after the build would mean memory held for every post.
 func TestCardsDroppedAfterLastUse(t *testing.T) {
-	slowCards(t)
 	for _, perPage := range []int{1, 2, 20} {
 		opt := testOptions(t)
 		opt.PerPage = perPage
+		opt.noGenerated = true // cards by html/template, kept between pages
 		b, err := newBuilder(opt)
 		if err != nil {
 			t.Fatal(err)
@@ -46,16 +46,14 @@ func TestCardsDroppedAfterLastUse(t *testing.T) {
 // Past maxCardBytes cards are rendered for every page instead of kept: the
 // site is the same whatever the bound.
 func TestCardBudget(t *testing.T) {
-	slowCards(t)
 	ref := testOptions(t)
 	ref.PerPage = 2
+	ref.noGenerated = true
 	build(t, testPosts(), ref)
-	saved := maxCardBytes
-	t.Cleanup(func() { maxCardBytes = saved })
-	for _, limit := range []int{0, 1500} {
-		maxCardBytes = limit
+	for _, limit := range []int{-1, 1500} { // none, a few
 		opt := testOptions(t)
 		opt.PerPage = 2
+		opt.noGenerated, opt.cardBudget = true, limit
 		st := build(t, testPosts(), opt)
 		n := sameFiles(t, ref.Dir, opt.Dir, fmt.Sprintf("card budget %d", limit))
 		if n != st.Pages {
@@ -255,11 +253,4 @@ func TestStreamedFilesCompared(t *testing.T) {
 	if st := build(t, testPosts(), opt); st.Written != 0 {
 		t.Errorf("unchanged build wrote %d files", st.Written)
 	}
-}
-
-// slowCards makes the test's builds render cards with html/template, as
-// for an overridden card.html, and keep them between pages.
-func slowCards(t *testing.T) {
-	fastCards = false
-	t.Cleanup(func() { fastCards = true })
 }

@@ -12,7 +12,7 @@ import (
 // renderVersion changes whenever the builder's code changes what it writes
 // for the same posts and options, so an upgraded feedpost never takes an
 // older build for current.
-const renderVersion = "1"
+const renderVersion = "2"
 
 // Current reports whether opt.Dir holds a complete build made with these
 // options (templates and assets included) by this version of the builder.
@@ -56,8 +56,8 @@ func withDefaults(opt Options) Options {
 	return opt
 }
 
-// fingerprint digests every input of a build except the posts: the options
-// (Now aside, which pages never show), the templates and assets in use
+// fingerprint digests every input of a build except the posts: the options,
+// the templates and assets in use
 // (embedded or overridden) and renderVersion.
 func fingerprint(opt Options) (string, error) {
 	h := sha256.New()

@@ -397,8 +397,9 @@ type searchEntry struct {
 }
 
 // searchIndex writes search.json: every post, newest first, with the few
-// fields the client-side search shows. url is root-relative (the site works
-// without site.url). The entries are encoded one at a time, the same bytes
+// fields the client-side search shows. url is relative to the site root,
+// as every href of the pages (builder.path), so the site works without
+// site.url. The entries are encoded one at a time, the same bytes
 // as the whole list at once, and written as they come.
 func (b *builder) searchIndex(w io.Writer) error {
 	var buf bytes.Buffer

@@ -96,7 +96,7 @@ func (b *builder) jobs() []job {
 	b.addPages(home)
 
 	for _, n := range b.nodes {
-		crumbs := append([]link{{Name: t.Home, Href: b.root}}, n.links...)
+		crumbs := append([]link{{Name: t.Home, Href: b.path("")}}, n.links...)
 		names := strings.Join(n.names, " / ")
 		l := &listing{kind: "category", dir: n.dir, href: n.href, heading: n.name, crumbs: crumbs,
 			title:       names + " - " + b.opt.Title,
@@ -116,7 +116,7 @@ func (b *builder) jobs() []job {
 		l := &listing{kind: "source", dir: s.dir, href: s.href, heading: s.name,
 			title:       s.name + " - " + b.opt.Title,
 			description: s.name + " · " + strconv.Itoa(len(s.posts)) + " " + t.Posts,
-			crumbs:      []link{{Name: t.Home, Href: b.root}, {Name: t.Sources, Href: b.path("categories/#sources")}, {Name: s.name, Href: b.path(s.href)}},
+			crumbs:      []link{{Name: t.Home, Href: b.path("")}, {Name: t.Sources, Href: b.path("categories/#sources")}, {Name: s.name, Href: b.path(s.href)}},
 			entries:     s.posts}
 		b.addPages(l)
 	}
@@ -153,11 +153,12 @@ func (b *builder) addPages(l *listing) {
 // listPage renders and writes one listing page.
 func (b *builder) listPage(lp listPage, buf *bytes.Buffer) error {
 	l, n, total := lp.l, lp.n, lp.total
-	rel := l.dir + "index.html"
+	dir := l.dir
 	if n > 1 {
-		rel = l.dir + "page/" + strconv.Itoa(n) + "/index.html"
+		dir += "page/" + strconv.Itoa(n) + "/"
 	}
-	p := &page{Site: b.site, Kind: l.kind, Heading: l.heading, Title: l.title,
+	rel := dir + "index.html"
+	p := &page{Site: b.site, Base: baseOf(dir), Kind: l.kind, Heading: l.heading, Title: l.title,
 		Description: l.description, Crumbs: l.crumbs, Feeds: l.feeds}
 	if n == 1 {
 		p.Children = l.children
@@ -185,8 +186,8 @@ func (b *builder) listPage(lp listPage, buf *bytes.Buffer) error {
 	if total > 1 {
 		p.Pager = b.pager(n, total, l.pageHref)
 	}
-	if b.tpl.fastPages {
-		writeListPage(buf, p)
+	if b.tpl.genPages {
+		generated.listPage(buf, p)
 	} else if err := b.tpl.list.Execute(buf, p); err != nil {
 		return fmt.Errorf("site: render %s: %w", rel, err)
 	}
@@ -222,14 +223,14 @@ func (b *builder) postPage(i int, buf *bytes.Buffer) error {
 	e := b.entries[i]
 	body := b.body(e)
 	m, newer, older := b.around(i)
-	p := &page{Site: b.site, Kind: "post", Heading: m.title, Title: m.title + " - " + b.opt.Title,
+	p := &page{Site: b.site, Base: baseOf(e.href("")), Kind: "post", Heading: m.title, Title: m.title + " - " + b.opt.Title,
 		Description: excerpt(body, 140), Image: safeImage(m.cover), Post: b.postView(i, &m, &body, newer, older)} // no crumbs: the meta line shows the linked category path
 	if b.base != "" {
 		p.Canonical = b.abs(e.href(""))
 	}
 	rel := e.href("index.html")
-	if b.tpl.fastPages {
-		writePostPage(buf, p)
+	if b.tpl.genPages {
+		generated.postPage(buf, p)
 	} else if err := b.tpl.post.Execute(buf, p); err != nil {
 		return fmt.Errorf("site: render %s: %w", rel, err)
 	}
@@ -246,9 +247,9 @@ func (b *builder) categoriesPage() *page {
 		return out
 	}
 	t := b.labels
-	p := &page{Site: b.site, Kind: "categories", Heading: t.Categories, Title: t.Categories + " - " + b.opt.Title,
+	p := &page{Site: b.site, Base: baseOf("categories/"), Kind: "categories", Heading: t.Categories, Title: t.Categories + " - " + b.opt.Title,
 		Description: t.Categories + " - " + b.opt.Title, Tree: tree(b.top),
-		Crumbs: []link{{Name: t.Home, Href: b.root}, {Name: t.Categories}}}
+		Crumbs: []link{{Name: t.Home, Href: b.path("")}, {Name: t.Categories}}}
 	for _, s := range b.sources {
 		p.Sources = append(p.Sources, link{Name: s.name, Href: b.path(s.href), Count: len(s.posts)})
 	}

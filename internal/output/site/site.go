@@ -63,7 +63,7 @@ var embedded embed.FS
 type Options struct {
 	Dir string // output folder; created when missing
 
-	Title    string // site title (default 新闻聚合, the SPEC default)
+	Title    string // site title (default 新闻聚合)
 	URL      string // absolute base URL ("https://news.example.com" or ".../news"); "" = none
 	Language string // BCP 47 tag for <html lang> and the feeds (default zh-CN); labels are Chinese for zh*, English otherwise
 	PerPage  int    // cards per listing page (default 20)
@@ -93,10 +93,9 @@ type Options struct {
 	// several goroutines at once.
 	Body func(id string) (string, error)
 
-	// Now is accepted for tests and API symmetry but deliberately unused:
-	// relative dates are computed in the browser from <time datetime>, and
-	// a build time in the output would rewrite every file on every run.
-	Now time.Time
+	// Test hooks, unexported: not part of the API.
+	noGenerated bool // render every page with html/template, as for overridden templates
+	cardBudget  int  // bytes of html/template cards kept between listing pages: 0 = maxCardBytes, < 0 = none
 }
 
 // Stats counts the files of one build. Pages is every file of the site
@@ -175,7 +174,7 @@ type source struct {
 type builder struct {
 	opt    Options
 	base   string // absolute URL without trailing slash, "" when unset
-	root   string // path prefix of every href: "/" or "/news/"
+	root   string // the site's path on its server, from Options.URL: "/" or "/news/" (Site.Root)
 	labels *labels
 	tpl    *templates
 	site   *siteView
@@ -294,7 +293,7 @@ func newBuilder(opt Options) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := loadTemplates(opt.Templates)
+	tpl, err := loadTemplates(opt.Templates, !opt.noGenerated)
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +485,23 @@ func (b *builder) abs(rel string) string {
 	return b.base + "/" + rel
 }
 
-// path prefixes an escaped site path with the root, for hrefs.
+// path is the href of an escaped path relative to the site root. Every
+// page has <base href> pointing at the root (page.Base), so the hrefs are
+// the same on every page (the header, the cards and the links render once
+// for all) and the site works wherever it lies: under any path of a
+// server, and opened from disk (file://). The root itself is "./".
 func (b *builder) path(rel string) string {
-	return b.root + rel
+	if rel == "" {
+		return "./"
+	}
+	return rel
+}
+
+// baseOf is the href from a page in folder dir (relative to the root,
+// "posts/<id>/") back to the root: "../../"; "./" for the root itself.
+func baseOf(dir string) string {
+	if n := strings.Count(dir, "/"); n > 0 {
+		return strings.Repeat("../", n)
+	}
+	return "./"
 }

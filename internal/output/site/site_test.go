@@ -87,6 +87,41 @@ func readText(t *testing.T, dir, rel string) string {
 	return string(b)
 }
 
+// siteRoot is where resolve serves the site: under a path, which relative
+// links must keep.
+const siteRoot = "http://site.test/under/a/path/"
+
+// resolve is where href leads from page (a file of the site, relative to
+// its root), as a browser resolves it: against the page's <base href>,
+// itself against the page's URL with the site served at siteRoot. Links
+// inside the site come back as paths from the site root ("/posts/x/"),
+// others as they are.
+func resolve(t *testing.T, doc *goquery.Document, page, href string) string {
+	t.Helper()
+	root, _ := url.Parse(siteRoot)
+	base := root.ResolveReference(&url.URL{Path: page})
+	if b, ok := doc.Find("head base").Attr("href"); ok {
+		bu, err := url.Parse(b)
+		if err != nil {
+			t.Fatalf("%s: <base href=%q>: %v", page, b, err)
+		}
+		base = base.ResolveReference(bu)
+	}
+	hu, err := url.Parse(href)
+	if err != nil {
+		t.Fatalf("%s: href %q: %v", page, href, err)
+	}
+	u := base.ResolveReference(hu)
+	if u.Host != root.Host || !strings.HasPrefix(u.EscapedPath(), root.EscapedPath()) {
+		return u.String()
+	}
+	out := "/" + strings.TrimPrefix(u.EscapedPath(), root.EscapedPath())
+	if u.Fragment != "" {
+		out += "#" + u.EscapedFragment()
+	}
+	return out
+}
+
 func catHref(segs ...string) string {
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
@@ -152,7 +187,7 @@ func listed(t *testing.T, dir, rel string) []string {
 		}
 		doc := readDoc(t, dir, page)
 		doc.Find(".card .card-title a").Each(func(_ int, s *goquery.Selection) {
-			out = append(out, s.AttrOr("href", ""))
+			out = append(out, resolve(t, doc, page, s.AttrOr("href", "")))
 		})
 		if doc.Find(".card .cover").Length() != doc.Find(".card").Length() {
 			t.Errorf("%s: a card without a cover", page)
@@ -166,6 +201,54 @@ func postHrefs(ids ...string) []string {
 		out[i] = "/posts/a00000000000000" + id + "/"
 	}
 	return out
+}
+
+// Every page's <base href> is the site root, and every link and asset of
+// the site's own resolves to a file of the site.
+func TestLinksAreRelativeToTheRoot(t *testing.T) {
+	opt := testOptions(t)
+	opt.PerPage = 1
+	build(t, testPosts(), opt)
+	var m manifest
+	if err := json.Unmarshal([]byte(readText(t, opt.Dir, manifestName)), &m); err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for _, f := range m.Files {
+		if !strings.HasSuffix(f.Path, ".html") {
+			continue
+		}
+		pages++
+		doc := readDoc(t, opt.Dir, f.Path)
+		if got := resolve(t, doc, f.Path, "./"); got != "/" {
+			t.Errorf("%s: <base href> leads to %s, not the root", f.Path, got)
+		}
+		doc.Find("a[href], link[href], script[src], img[src]").Each(func(_ int, s *goquery.Selection) {
+			ref := s.AttrOr("href", s.AttrOr("src", ""))
+			if strings.HasPrefix(ref, "/") {
+				t.Errorf("%s: root-relative link %q (breaks from disk and under a path)", f.Path, ref)
+			}
+			u := resolve(t, doc, f.Path, ref)
+			if !strings.HasPrefix(u, "/") {
+				return // another site's (the original article, a feed: absolute)
+			}
+			p, _, _ := strings.Cut(u, "#")
+			p, _, _ = strings.Cut(p, "?")
+			p, err := url.PathUnescape(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(p, "/") {
+				p += "index.html"
+			}
+			if _, err := os.Stat(filepath.Join(opt.Dir, filepath.FromSlash(p))); err != nil {
+				t.Errorf("%s: %q leads to a missing file: %v", f.Path, ref, err)
+			}
+		})
+	}
+	if pages < 20 {
+		t.Errorf("checked %d pages", pages)
+	}
 }
 
 func TestListingsLinkTheirPosts(t *testing.T) {
@@ -197,7 +280,7 @@ func TestBreadcrumbsAndCategoryLinks(t *testing.T) {
 	crumbs := func(rel string) (links []string, current string) {
 		doc := readDoc(t, opt.Dir, rel)
 		doc.Find(".crumbs a").Each(func(_ int, s *goquery.Selection) {
-			links = append(links, s.Text()+"="+s.AttrOr("href", ""))
+			links = append(links, s.Text()+"="+resolve(t, doc, rel, s.AttrOr("href", "")))
 		})
 		return links, doc.Find(`.crumbs [aria-current="page"]`).Text()
 	}
@@ -218,9 +301,12 @@ func TestBreadcrumbsAndCategoryLinks(t *testing.T) {
 	}
 	// Every category link of a card points at the category of that level,
 	// path-escaped, and the escaped href maps back to the UTF-8 folder.
-	doc := readDoc(t, opt.Dir, "category/新媒体/趣头条/分类/index.html")
+	page := "category/新媒体/趣头条/分类/index.html"
+	doc := readDoc(t, opt.Dir, page)
 	var hrefs []string
-	doc.Find(".card").First().Find("a.cat").Each(func(_ int, s *goquery.Selection) { hrefs = append(hrefs, s.AttrOr("href", "")) })
+	doc.Find(".card").First().Find("a.cat").Each(func(_ int, s *goquery.Selection) {
+		hrefs = append(hrefs, resolve(t, doc, page, s.AttrOr("href", "")))
+	})
 	want := []string{catHref("新媒体"), catHref("新媒体", "趣头条"), catHref("新媒体", "趣头条", "分类")}
 	if !slices.Equal(hrefs, want) {
 		t.Errorf("card category links %v, want %v", hrefs, want)
@@ -233,8 +319,9 @@ func TestBreadcrumbsAndCategoryLinks(t *testing.T) {
 	}
 	// Subcategory chips on a parent page.
 	var chips []string
-	readDoc(t, opt.Dir, "category/新媒体/index.html").Find(".chips a.cat").Each(func(_ int, s *goquery.Selection) {
-		chips = append(chips, s.AttrOr("href", ""))
+	parent := readDoc(t, opt.Dir, "category/新媒体/index.html")
+	parent.Find(".chips a.cat").Each(func(_ int, s *goquery.Selection) {
+		chips = append(chips, resolve(t, parent, "category/新媒体/index.html", s.AttrOr("href", "")))
 	})
 	if !slices.Equal(chips, []string{catHref("新媒体", "趣头条"), catHref("新媒体", "cnBeta")}) {
 		t.Errorf("subcategory chips %v", chips)
@@ -244,7 +331,7 @@ func TestBreadcrumbsAndCategoryLinks(t *testing.T) {
 	if n := cats.Find(".tree a.cat").Length(); n != 6 {
 		t.Errorf("category index has %d category links, want 6", n)
 	}
-	if cats.Find(`.tree > li > ul > li > ul > li > a[href="`+catHref("新媒体", "趣头条", "分类")+`"]`).Length() != 1 {
+	if cats.Find(`.tree > li > ul > li > ul > li > a[href="`+strings.TrimPrefix(catHref("新媒体", "趣头条", "分类"), "/")+`"]`).Length() != 1 {
 		t.Errorf("third level not nested under its parents")
 	}
 }
@@ -252,7 +339,8 @@ func TestBreadcrumbsAndCategoryLinks(t *testing.T) {
 func TestPostPage(t *testing.T) {
 	opt := testOptions(t)
 	build(t, testPosts(), opt)
-	doc := readDoc(t, opt.Dir, "posts/a000000000000001/index.html")
+	page := "posts/a000000000000001/index.html"
+	doc := readDoc(t, opt.Dir, page)
 	orig := doc.Find(".original a")
 	if orig.AttrOr("href", "") != "http://home.qutoutiao.net/detail.html?content_id=1" || orig.AttrOr("rel", "") != "noopener noreferrer" {
 		t.Errorf("original link %q rel %q", orig.AttrOr("href", ""), orig.AttrOr("rel", ""))
@@ -260,10 +348,10 @@ func TestPostPage(t *testing.T) {
 	if !strings.Contains(orig.Text(), "阅读原文") {
 		t.Errorf("original link text %q", orig.Text())
 	}
-	if got := doc.Find(".prevnext .newer").AttrOr("href", ""); got != "/posts/a000000000000005/" {
+	if got := resolve(t, doc, page, doc.Find(".prevnext .newer").AttrOr("href", "")); got != "/posts/a000000000000005/" {
 		t.Errorf("newer link %q", got)
 	}
-	if got := doc.Find(".prevnext .older").AttrOr("href", ""); got != "/posts/a000000000000002/" {
+	if got := resolve(t, doc, page, doc.Find(".prevnext .older").AttrOr("href", "")); got != "/posts/a000000000000002/" {
 		t.Errorf("older link %q", got)
 	}
 	if got := doc.Find(".post time.rel").AttrOr("datetime", ""); got != "2021-08-17T14:00:00+08:00" {
@@ -284,11 +372,13 @@ func TestPostPage(t *testing.T) {
 		}
 	}
 	var cats []string
-	doc.Find(".post .meta a.cat").Each(func(_ int, s *goquery.Selection) { cats = append(cats, s.Text()+"="+s.AttrOr("href", "")) })
+	doc.Find(".post .meta a.cat").Each(func(_ int, s *goquery.Selection) {
+		cats = append(cats, s.Text()+"="+resolve(t, doc, page, s.AttrOr("href", "")))
+	})
 	if want := []string{"新媒体=" + catHref("新媒体"), "趣头条=" + catHref("新媒体", "趣头条"), "分类=" + catHref("新媒体", "趣头条", "分类")}; !slices.Equal(cats, want) {
 		t.Errorf("post categories %v, want %v", cats, want)
 	}
-	if got := doc.Find(".post .meta a.source").AttrOr("href", ""); got != "/source/qutoutiao-1/" {
+	if got := resolve(t, doc, page, doc.Find(".post .meta a.source").AttrOr("href", "")); got != "/source/qutoutiao-1/" {
 		t.Errorf("post source link %q", got)
 	}
 	if doc.Find(".post .content img").Length() != 1 {
@@ -336,18 +426,19 @@ func TestTitleIsEscaped(t *testing.T) {
 func TestCovers(t *testing.T) {
 	opt := testOptions(t)
 	build(t, testPosts(), opt)
-	doc := readDoc(t, opt.Dir, "category/新媒体/趣头条/分类/index.html")
+	page := "category/新媒体/趣头条/分类/index.html"
+	doc := readDoc(t, opt.Dir, page)
 	var srcs []string
 	doc.Find(".card img.cover").Each(func(_ int, s *goquery.Selection) {
 		if s.AttrOr("loading", "") != "lazy" {
 			t.Errorf("cover without loading=lazy")
 		}
-		srcs = append(srcs, s.AttrOr("src", ""))
+		srcs = append(srcs, resolve(t, doc, page, s.AttrOr("src", "")))
 	})
 	if !slices.Equal(srcs, []string{"https://img.example.com/a.jpg", "/assets/cover.svg"}) {
 		t.Errorf("cover srcs %v", srcs)
 	}
-	if !strings.Contains(readText(t, opt.Dir, "index.html"), `var feedpostCover="/assets/cover.svg"`) {
+	if !strings.Contains(readText(t, opt.Dir, "index.html"), `var feedpostCover="assets/cover.svg"`) {
 		t.Errorf("fallback cover not given to the error handler")
 	}
 
@@ -576,12 +667,13 @@ func TestFeedsCarryNewest50(t *testing.T) {
 			t.Errorf("%s: link %q not under the sub-path", rel, f.Items[0].Link)
 		}
 	}
-	// A site under a sub-path links everything under it.
+	// The pages of a site under a sub-path link relatively: under whatever
+	// path it is served at.
 	doc := readDoc(t, opt.Dir, "index.html")
-	if got := doc.Find(".card-title a").First().AttrOr("href", ""); got != "/news/posts/0000000000000036/" {
+	if got := resolve(t, doc, "index.html", doc.Find(".card-title a").First().AttrOr("href", "")); got != "/posts/0000000000000036/" {
 		t.Errorf("card href %q", got)
 	}
-	if got := doc.Find(".pager a.next").AttrOr("href", ""); got != "/news/page/2/" {
+	if got := resolve(t, doc, "index.html", doc.Find(".pager a.next").AttrOr("href", "")); got != "/page/2/" {
 		t.Errorf("next page href %q", got)
 	}
 }
@@ -633,7 +725,7 @@ func TestSitemapAndSearch(t *testing.T) {
 	if err := json.Unmarshal([]byte(readText(t, opt.Dir, "search.json")), &idx); err != nil {
 		t.Fatalf("search.json: %v", err)
 	}
-	if len(idx) != 5 || idx[0].ID != "a000000000000005" || idx[0].URL != "/posts/a000000000000005/" || idx[0].Source != "趣头条" {
+	if len(idx) != 5 || idx[0].ID != "a000000000000005" || idx[0].URL != "posts/a000000000000005/" || idx[0].Source != "趣头条" {
 		t.Fatalf("search index %+v", idx)
 	}
 	if got := idx[1].Categories; !slices.Equal(got, []string{"新媒体", "趣头条", "分类"}) || idx[1].Date != "2021-08-17T14:00:00+08:00" {

@@ -1,6 +1,16 @@
 /* feedpost site: relative dates and a title search over search.json. No framework. */
 (function () {
   "use strict";
+  // Opened from disk (file://), a link to a folder shows the folder, not
+  // its index.html, which a web server would serve: point the site's own
+  // links at the file.
+  if (location.protocol === "file:") {
+    var links = document.querySelectorAll("a[href]");
+    for (var k = 0; k < links.length; k++) {
+      if (links[k].protocol === "file:" && /\/$/.test(links[k].pathname)) links[k].pathname += "index.html";
+    }
+  }
+
   var lang = document.documentElement.lang || "en";
   var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
   var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];

@@ -1,48 +1,13 @@
 package site
 
-import (
-	"bytes"
-	"strings"
-)
+import "strings"
 
-// The embedded card.html is rendered by hand (writeCard) instead of by
-// html/template, with the same bytes (TestFastCard and FuzzFastCard compare
-// the two on every kind of input). A card shows on up to five listing pages
-// (home, source, each category level); html/template spends ~30 µs per
-// card on reflection and escaping, so a site of 40,000 posts either renders
-// 200,000 cards that way or keeps 40 MB of them between pages. Rendered by
-// hand a card costs a few µs and need not be kept at all. An overridden
-// card.html always goes through html/template.
-
-// fastCards turns writeCard on; tests turn it off to exercise the cards
-// kept for html/template (an overridden card.html).
-var fastCards = true
-
-// writeCard writes the embedded card template for v to buf.
-func writeCard(buf *bytes.Buffer, v *postView) {
-	href := attrEscape(normalizeURL(filterURL(v.Href)))
-	buf.WriteString(`<article class="card"><a class="thumb" href="`)
-	buf.WriteString(href)
-	buf.WriteString(`" tabindex="-1" aria-hidden="true"><img class="cover" src="`)
-	buf.WriteString(attrEscape(normalizeURL(string(v.Cover))))
-	buf.WriteString(`" alt="" loading="lazy" decoding="async" referrerpolicy="no-referrer" width="640" height="360"></a><div class="card-body">`)
-	if v.CatLinks != "" {
-		buf.WriteString(`<p class="card-cats">`)
-		buf.WriteString(string(v.CatLinks))
-		buf.WriteString(`</p>`)
-	}
-	buf.WriteString(`<h2 class="card-title"><a href="`)
-	buf.WriteString(href)
-	buf.WriteString(`">`)
-	buf.WriteString(attrEscape(v.Title))
-	buf.WriteString(`</a></h2><p class="meta">`)
-	buf.WriteString(string(v.SourceLink))
-	buf.WriteString(`<time class="rel" datetime="`)
-	buf.WriteString(attrEscape(v.ISO))
-	buf.WriteString(`">`)
-	buf.WriteString(attrEscape(v.Display))
-	buf.WriteString("</time></p></div></article>\n")
-}
+// Copies of html/template's escapers for the renderers generated from the
+// templates (pages_gen.go, made by gen_test.go): each is the escaper of the
+// same name in html/template's escape code, for the content types the
+// generator lets through (plain strings, template.URL), so that a generated
+// page is byte for byte what html/template writes. TestGeneratedPages,
+// FuzzGeneratedPages and FuzzGeneratedCard compare the two.
 
 // filterURL is html/template's urlFilter for a string: a URL with a scheme
 // other than http, https or mailto becomes "#ZgotmplZ".
@@ -132,11 +97,4 @@ func attrEscape(s string) string {
 	}
 	b.WriteString(s[written:])
 	return b.String()
-}
-
-// isEmbeddedCard reports whether src is the embedded card.html, which
-// writeCard renders.
-func isEmbeddedCard(src string) bool {
-	b, err := embedded.ReadFile("templates/card.html")
-	return err == nil && string(b) == src
 }

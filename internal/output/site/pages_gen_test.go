@@ -11,9 +11,9 @@ import (
 	"github.com/feedpost/feedpost/internal/post"
 )
 
-// fastPageSite is a siteView with chrome of its own: writeBase must insert
-// .Head, .Header and .Footer as they are.
-func fastPageSite(t *labels, lang string) *siteView {
+// genPageSite is a siteView with chrome of its own: the generated base must
+// insert .Head, .Header and .Footer as they are.
+func genPageSite(t *labels, lang string) *siteView {
 	return &siteView{Title: "站", Lang: lang, Root: "/", T: t,
 		Head:   `<meta charset="utf-8"><script>var x="<&>";</script>` + "\n",
 		Header: `<header class="top"><a href="/">站 & "co"</a></header>` + "\n",
@@ -30,9 +30,9 @@ var hostile = []string{
 	"//proxy.example/?url=http%3A%2F%2Fa%2Fb.jpg&sig=a+b", "%", "%4", "a%41", "#frag", "?q=<>", "100% {{.Site}} %d %!",
 }
 
-// fastPageCases are hand-made pages of each kind, every field set to
+// genPageCases are hand-made pages of each kind, every field set to
 // something html/template has to escape, and some left empty.
-func fastPageCases() (lists, posts []*page) {
+func genPageCases() (lists, posts []*page) {
 	for i, s := range hostile {
 		h := hostile[(i+1)%len(hostile)]
 		u := hostile[(i+4)%len(hostile)]
@@ -40,8 +40,8 @@ func fastPageCases() (lists, posts []*page) {
 		if i%2 == 1 {
 			lab = &enLabels
 		}
-		site := fastPageSite(lab, h)
-		p := &page{Site: site, Kind: s, Title: s, Heading: h, Canonical: u, Description: h, Image: template.URL(u)}
+		site := genPageSite(lab, h)
+		p := &page{Site: site, Base: u, Kind: s, Title: s, Heading: h, Canonical: u, Description: h, Image: template.URL(u)}
 		if i%3 != 2 {
 			p.Feeds = []feedLink{{Type: s, Name: h, Title: s + h, Href: u}, {"application/rss+xml", "RSS", "t (RSS)", "https://x.example/feed.xml"}}
 			p.Crumbs = []link{{Name: "首页", Href: "/"}, {Name: s, Href: u}, {Name: h}}
@@ -77,68 +77,92 @@ func fastPageCases() (lists, posts []*page) {
 		posts = append(posts, &q)
 	}
 	// A page with nothing but its site, and a post page without a post.
-	lists = append(lists, &page{Site: fastPageSite(&enLabels, "")})
-	posts = append(posts, &page{Site: fastPageSite(&zhLabels, "zh")})
+	lists = append(lists, &page{Site: genPageSite(&enLabels, "")})
+	posts = append(posts, &page{Site: genPageSite(&zhLabels, "zh")})
 	return lists, posts
 }
 
 func embeddedPages(t testing.TB) *templates {
 	t.Helper()
-	tpls, err := loadTemplates("")
+	tpls, err := loadTemplates("", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tpls.fastPages {
-		t.Fatal("the embedded page templates are not rendered by writeListPage and writePostPage")
+	if !tpls.genPages {
+		t.Fatal("the embedded page templates are not rendered by the generated code: run go generate ./internal/output/site")
 	}
 	return tpls
 }
 
-func TestFastPages(t *testing.T) {
+func TestGeneratedPages(t *testing.T) {
 	tpls := embeddedPages(t)
-	lists, posts := fastPageCases()
+	lists, posts := genPageCases()
 	for _, p := range lists {
-		checkPage(t, tpls.list, writeListPage, p)
+		checkPage(t, tpls.list, generated.listPage, p)
 	}
 	for _, p := range posts {
-		checkPage(t, tpls.post, writePostPage, p)
+		checkPage(t, tpls.post, generated.postPage, p)
 	}
 }
 
-// Overridden page templates, and the test hooks, keep html/template.
-func TestFastPagesOnlyEmbedded(t *testing.T) {
-	for _, name := range []string{"base.html", "list.html", "post.html"} {
+// Templates other than those the code was generated from (overrides), and
+// the test hook, keep html/template.
+func TestGeneratedOnlyForTheirTemplates(t *testing.T) {
+	for _, name := range []string{"base.html", "list.html", "post.html", "card.html"} {
 		dir := t.TempDir()
 		src, _ := embedded.ReadFile("templates/" + name)
 		if err := os.WriteFile(filepath.Join(dir, name), append(src, ' '), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		tpls, err := loadTemplates(dir)
+		tpls, err := loadTemplates(dir, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tpls.fastPages {
-			t.Errorf("an overridden %s is rendered by hand", name)
+		if tpls.genPages == (name != "card.html") || tpls.genCard == (name == "card.html") {
+			t.Errorf("an overridden %s: generated pages %v, card %v", name, tpls.genPages, tpls.genCard)
 		}
 	}
-	dir := t.TempDir() // an override of another file only
+	dir := t.TempDir() // an override with the very bytes of the embedded file
+	src, _ := embedded.ReadFile("templates/post.html")
+	if err := os.WriteFile(filepath.Join(dir, "post.html"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if tpls, err := loadTemplates(dir, true); err != nil || !tpls.genPages {
+		t.Errorf("an override equal to the embedded post.html turns the generated pages off (%v)", err)
+	}
+	dir = t.TempDir() // an override of another file only
 	if err := os.WriteFile(filepath.Join(dir, "categories.html"), []byte(`{{define "content"}}{{end}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if tpls, err := loadTemplates(dir); err != nil || !tpls.fastPages {
-		t.Errorf("an override of categories.html turns the page renderers off (%v)", err)
+	if tpls, err := loadTemplates(dir, true); err != nil || !tpls.genPages || !tpls.genCard {
+		t.Errorf("an override of categories.html turns the generated renderers off (%v)", err)
 	}
-	for _, hook := range []*bool{&fastCards, &fastPages} {
-		*hook = false
-		tpls, err := loadTemplates("")
-		*hook = true
-		if err != nil || tpls.fastPages {
-			t.Errorf("a test hook off leaves the page renderers on (%v)", err)
-		}
+	if tpls, err := loadTemplates("", false); err != nil || tpls.genPages || tpls.genCard {
+		t.Errorf("without the generated renderers: pages %v, card %v (%v)", tpls.genPages, tpls.genCard, err)
 	}
 }
 
-func FuzzFastPages(f *testing.F) {
+// A template changed after the code was generated goes through
+// html/template, whatever the digests of the others.
+func TestGeneratedFrom(t *testing.T) {
+	src := map[string]string{}
+	for _, name := range generatedFiles {
+		b, _ := embedded.ReadFile("templates/" + name)
+		src[name] = string(b)
+	}
+	if !generated.from(src, generatedFiles...) {
+		t.Fatal("the embedded templates are not the ones pages_gen.go was generated from: run go generate ./internal/output/site")
+	}
+	src["list.html"] += "\n"
+	if generated.from(src, "base.html", "list.html", "post.html") || !generated.from(src, "card.html") {
+		t.Error("a changed list.html is taken for the one the code was generated from")
+	}
+	if (*genRenderers)(nil).from(src, "card.html") {
+		t.Error("no generated code, yet from is true")
+	}
+}
+
+func FuzzGeneratedPages(f *testing.F) {
 	for i, s := range hostile {
 		f.Add(s, hostile[(i+1)%len(hostile)], hostile[(i+4)%len(hostile)], i%2 == 0)
 	}
@@ -148,8 +172,8 @@ func FuzzFastPages(f *testing.F) {
 		if en {
 			lab = &enLabels
 		}
-		site := fastPageSite(lab, s)
-		p := &page{Site: site, Kind: h, Title: s, Heading: h, Canonical: u, Description: s, Image: template.URL(u),
+		site := genPageSite(lab, s)
+		p := &page{Site: site, Base: u, Kind: h, Title: s, Heading: h, Canonical: u, Description: s, Image: template.URL(u),
 			Feeds:    []feedLink{{Type: s, Name: h, Title: u, Href: u}},
 			Crumbs:   []link{{Name: s, Href: u}, {Name: h, Href: s}, {Name: u}},
 			Children: []link{{Name: h, Href: u, Count: len(s)}},
@@ -157,12 +181,12 @@ func FuzzFastPages(f *testing.F) {
 			Pager: &pager{Prev: u, Next: h, Number: len(s), Total: len(h),
 				Pages: []pagerLink{{N: 1, Href: s}, {Gap: true}, {N: 2, Href: u, Current: true}, {N: 3, Href: h}}},
 		}
-		checkPage(t, tpls.list, writeListPage, p)
+		checkPage(t, tpls.list, generated.listPage, p)
 		p.Cards, p.Pager, p.Feeds = "", nil, nil
-		checkPage(t, tpls.list, writeListPage, p)
+		checkPage(t, tpls.list, generated.listPage, p)
 		p.Post = &postView{Title: s, ISO: h, Display: u, Author: h, Link: u, Body: template.HTML(h),
 			SourceLink: template.HTML(s), CatLinks: template.HTML(u), Newer: &link{Name: h, Href: s}, Older: &link{Name: u, Href: u}}
-		checkPage(t, tpls.post, writePostPage, p)
+		checkPage(t, tpls.post, generated.postPage, p)
 	})
 }
 
@@ -203,12 +227,12 @@ func hostilePosts() []post.Post {
 	}
 }
 
-// The builder's fast and slow pages are the same files, byte for byte, in
+// The builder's generated and html/template pages are the same files, byte for byte, in
 // every configuration the pages depend on: with and without a URL
 // (canonical links, feeds), Chinese and English labels, one, two and
 // twenty posts a page (pagers, gaps), a default cover, and hostile posts
 // and options.
-func TestFastPagesBuild(t *testing.T) {
+func TestGeneratedPagesBuild(t *testing.T) {
 	posts := append(testPosts(), hostilePosts()...)
 	configs := []struct {
 		name string
@@ -232,15 +256,14 @@ func TestFastPagesBuild(t *testing.T) {
 	}
 	for _, c := range configs {
 		t.Run(c.name, func(t *testing.T) {
-			fast := testOptions(t)
-			c.set(&fast)
-			slow := fast
-			slow.Dir = t.TempDir()
-			st := build(t, posts, fast)
-			fastPages = false
-			defer func() { fastPages = true }()
-			build(t, posts, slow)
-			if n := sameFiles(t, slow.Dir, fast.Dir, "fast pages"); n != st.Pages || n < 30 {
+			gen := testOptions(t)
+			c.set(&gen)
+			tpl := gen
+			tpl.Dir = t.TempDir()
+			tpl.noGenerated = true
+			st := build(t, posts, gen)
+			build(t, posts, tpl)
+			if n := sameFiles(t, tpl.Dir, gen.Dir, "generated pages"); n != st.Pages || n < 30 {
 				t.Errorf("compared %d files of %d", n, st.Pages)
 			}
 		})
