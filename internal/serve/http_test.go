@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,7 +236,11 @@ func TestMetricsInitialised(t *testing.T) {
 // counting the requests cut when one outlives the grace period.
 func TestDrain(t *testing.T) {
 	release := make(chan struct{})
-	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	var arrived atomic.Int32
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		<-release
+	}))
 	defer stuck.Close()
 	defer close(release)
 	for _, withStuck := range []bool{false, true} {
@@ -247,7 +252,7 @@ func TestDrain(t *testing.T) {
 		if withStuck {
 			// A proxy request whose upstream never answers.
 			go http.Get(base + BuiltinProxyURL(s.cfg, []byte("s"))(stuck.URL+"/a.png"))
-			for s.http.active.Load() == 0 {
+			for arrived.Load() == 0 { // the proxy is waiting for the upstream
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
