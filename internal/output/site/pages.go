@@ -261,14 +261,16 @@ func (b *builder) categoriesPage() *page {
 
 // notFoundPage is 404.html, which `feedpost serve` answers unknown paths
 // with: the site's chrome, "page not found" and the category tree, so a
-// reader who followed a link to a pruned post can go on from there. Its
-// links are root-relative, so it works at any depth.
+// reader who followed a link to a pruned post can go on from there. It is
+// served at any URL, so its <base href> is the site's path on its server
+// (Site.Root), not a path relative to where the file is.
 func (b *builder) notFoundPage() *page {
 	p := b.categoriesPage()
 	t := b.labels
+	p.Base = b.root
 	p.Kind, p.Heading = "notfound", t.NotFound
 	p.Title, p.Description = t.NotFound+" - "+b.opt.Title, ""
-	p.Crumbs = []link{{Name: t.Home, Href: b.root}, {Name: t.NotFound}}
+	p.Crumbs = []link{{Name: t.Home, Href: b.path("")}, {Name: t.NotFound}}
 	p.Canonical = ""
 	return p
 }

@@ -218,6 +218,9 @@ func TestLinksAreRelativeToTheRoot(t *testing.T) {
 		if !strings.HasSuffix(f.Path, ".html") {
 			continue
 		}
+		if f.Path == "404.html" {
+			continue // served at any URL: its base is the site's path on its server (TestNotFoundPage)
+		}
 		pages++
 		doc := readDoc(t, opt.Dir, f.Path)
 		if got := resolve(t, doc, f.Path, "./"); got != "/" {
@@ -1019,23 +1022,29 @@ func sameFiles(t *testing.T, want, got, what string) int {
 	return n
 }
 
-// TestNotFoundPage: the site has a 404.html in its own style, with links
-// that work from any depth, which `feedpost serve` answers unknown paths with.
+// TestNotFoundPage: the site has a 404.html in its own style, which
+// `feedpost serve` answers unknown paths with. It is served at any URL, so
+// its <base href> is the site's path on its server (the path of site.url),
+// and its links are relative to that.
 func TestNotFoundPage(t *testing.T) {
-	for _, lang := range []string{"zh-CN", "en"} {
+	for _, tc := range []struct{ lang, url, base string }{
+		{"zh-CN", "https://news.example.com", "/"},
+		{"en", "https://example.com/news/", "/news/"},
+		{"en", "", "/"},
+	} {
 		opt := testOptions(t)
-		opt.Language = lang
+		opt.Language, opt.URL = tc.lang, tc.url
 		build(t, testPosts(), opt)
 		page := readText(t, opt.Dir, "404.html")
-		heading := map[string]string{"zh-CN": "页面不存在", "en": "Page not found"}[lang]
+		heading := map[string]string{"zh-CN": "页面不存在", "en": "Page not found"}[tc.lang]
 		for _, want := range []string{"<h1 class=\"page-title\">" + heading + "</h1>", `class="kind-notfound"`,
-			`href="/assets/style.css?v=`, `<a class="brand" href="/">`, `href="/categories/"`} {
+			`<base href="` + tc.base + `">`, `href="assets/style.css?v=`, `href="categories/"`} {
 			if !strings.Contains(page, want) {
-				t.Errorf("%s: 404.html lacks %s", lang, want)
+				t.Errorf("%s %s: 404.html lacks %s", tc.lang, tc.url, want)
 			}
 		}
 		if strings.Contains(page, `rel="canonical"`) {
-			t.Errorf("%s: 404.html has a canonical URL", lang)
+			t.Errorf("%s: 404.html has a canonical URL", tc.lang)
 		}
 	}
 }
