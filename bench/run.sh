@@ -32,13 +32,17 @@
 #      on, bench/sitebuild (the site stage alone), `hugo` on the same posts
 #      (Hugo writer output, bench/hugo-site layouts) and `hexo generate` (Hexo
 #      writer output, testdata/hexo-site), each into an empty folder.
-#   5. `feedpost serve` with the built-in image proxy; bench/imgload asks 64
-#      keep-alive connections for one cached image: requests/s, p99 latency.
+#   5. `feedpost serve` with the built-in image proxy, and Go's http.FileServer
+#      in processes of their own on the same 16 JPEG files (bare, and behind
+#      serve's timeouts); bench/imgload loads them with 64 keep-alive
+#      connections, rotating rounds: cached-hit requests/s, p99 and server CPU
+#      per request of each and the ratios; then misses/s (every request a new
+#      URL) against a loopback upstream answering after 20 ms.
 #   6. (full mode) peak RSS of a 2,000-source cycle against the 500-source one.
 #
 # Only loopback addresses are used; every server started here is stopped on
 # exit. Needs: Go, /usr/bin/time (Debian package `time`); optional: hugo,
-# node/npm (Hexo), wrk.
+# node/npm (Hexo).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -295,29 +299,23 @@ else
 fi
 
 # ---- 5. image proxy -----------------------------------------------------------
-log "5. image proxy: cached hits at 64 connections ($RUNS runs of $LOAD_T)"
-S=$WORK/serve
-SECRET=bench-secret-$RANDOM$RANDOM
-"$B/gen" -dir "$S" -sources 1 -server "http://$ADDR" -secret "$SECRET" -hexo "" -site ""
-"$B/feedpost" serve -c "$S/feedpost.yaml" --addr 127.0.0.1:0 2>"$S/serve.log" &
-PIDS+=($!)
-SERVE=""
-for _ in $(seq 300); do
-  SERVE=$(grep -o 'addr=127.0.0.1:[0-9]*' "$S/serve.log" | head -1 | cut -d= -f2) && [ -n "$SERVE" ] && break
-  sleep 0.1
-done
-[ -n "$SERVE" ] || die "feedpost serve did not start: $(cat "$S/serve.log")"
-RPS=() P99=()
-for r in $(seq "$RUNS"); do
-  "$B/imgload" -proxy "http://$SERVE" -secret "$SECRET" -image "http://$ADDR/img/bench-$r.jpg" -c 64 -d $LOAD_T >"$S/load-$r.txt"
-  RPS+=("$(grep -o 'rps=[0-9.]*' "$S/load-$r.txt" | cut -d= -f2)") P99+=("$(grep -o 'p99_ms=[0-9.]*' "$S/load-$r.txt" | cut -d= -f2)")
-done
-ROWS+=("| 5. image proxy, cached hit, 64 connections | requests/s | $(stat3 "${RPS[@]}") | |")
-ROWS+=("| | p99 latency ms | $(stat3 "${P99[@]}") | |")
-if command -v wrk >/dev/null; then
-  URL=$("$B/imgload" -print-url -proxy "http://$SERVE" -secret "$SECRET" -image "http://$ADDR/img/bench-1.jpg" 2>/dev/null || true)
-  [ -z "$URL" ] || ROWS+=("| | wrk -c64 -t2 | $(wrk -c64 -t2 -d$LOAD_T --latency "$URL" | awk '/Requests\/sec/ {print $2 " req/s"}') | |")
-fi
+log "5. image proxy: cached hits against http.FileServer, misses against a 20 ms upstream ($RUNS rounds of $LOAD_T)"
+S=$WORK/imgload
+mkdir -p "$S"
+# imgload starts `feedpost serve` (builtin proxy) and two http.FileServer processes (bare,
+# and behind serve's timeouts) on the same 16 JPEG files, and loads them with the same
+# client, round after round.
+"$B/imgload" -feedpost "$B/feedpost" -c 64 -d $LOAD_T -runs "$RUNS" -latency 20ms >"$S/out.txt" 2>"$S/err.txt" ||
+  die "imgload failed: $(cat "$S/err.txt")"
+cat "$S/out.txt" >&2
+H=$(grep '^hits:' "$S/out.txt") M=$(grep '^misses:' "$S/out.txt")
+f() { printf '%s\n' "$1" | grep -o "$2=[0-9.]*" | cut -d= -f2; }
+ROWS+=("| 5. image proxy, cached hits, 64 connections | requests/s; p99 ms; server CPU µs/request | $(f "$H" proxy_rps); $(f "$H" proxy_p99_ms); $(f "$H" proxy_cpu_us) | |")
+ROWS+=("| | http.FileServer, same files and client: requests/s; p99 ms; CPU µs/request | $(f "$H" fileserver_rps); $(f "$H" fileserver_p99_ms); $(f "$H" fileserver_cpu_us) | |")
+ROWS+=("| | http.FileServer behind serve's timeouts: requests/s; p99 ms; CPU µs/request | $(f "$H" limits_rps); $(f "$H" limits_p99_ms); $(f "$H" limits_cpu_us) | |")
+ROWS+=("| | serve's own site handler on the same files: requests/s; p99 ms; CPU µs/request | $(f "$H" site_rps); $(f "$H" site_p99_ms); $(f "$H" site_cpu_us) | |")
+ROWS+=("| | hits ÷ FileServer (median of the rounds' ratios): bare; with the same timeouts; hits ÷ serve's site files | $(f "$H" ratio); $(f "$H" ratio_limits); $(f "$H" ratio_site) | ≥ 1.0 |")
+ROWS+=("| | misses/s against a 20 ms upstream; p99 ms | $(f "$M" misses_per_s); $(f "$M" p99_ms) | |")
 
 # ---- 6. memory flatness ---------------------------------------------------------
 if [ "$MEM_SOURCES" -gt 0 ]; then

@@ -31,6 +31,7 @@ type Config struct {
 	Defaults  Defaults
 	Dedupe    string // `dedupe`: link | title | off (default link)
 	Keep      Keep
+	Serve     Serve
 	Sources   []Source
 }
 
@@ -106,6 +107,18 @@ type Defaults struct {
 	MaxAge   time.Duration
 }
 
+// Serve is the `serve:` block: the limits of `feedpost serve`'s HTTP
+// server, which faces the open internet.
+type Serve struct {
+	ReadHeaderTimeout time.Duration // a request's headers must arrive within this
+	ReadTimeout       time.Duration // the whole request, headers and body
+	WriteTimeout      time.Duration // sending one response (the image proxy adds its upstream fetch time)
+	IdleTimeout       time.Duration // a keep-alive connection waiting for its next request
+	MaxHeaderBytes    int64         // request line and headers
+	MaxConns          int           // connections open at once, in total
+	MaxConnsPerIP     int           // connections open at once from one address (IPv6: one /64); 0 = no limit
+}
+
 // Keep is the `keep:` retention block; zero values mean no limit.
 type Keep struct {
 	MaxAge    time.Duration
@@ -140,6 +153,7 @@ type Source struct {
 	Include      Filter
 	Exclude      Filter
 	Fulltext     bool
+	AllowPrivate bool // `allow_private`: links in this source's items may reach private addresses (full text)
 	Headers      map[string]string
 	Limit        int
 	Interval     time.Duration

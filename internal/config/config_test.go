@@ -46,6 +46,8 @@ func TestDefaults(t *testing.T) {
 			EscapeBraces: true, Theme: "auto", Preset: none, NameSource: true},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
+		Serve: Serve{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: time.Minute,
+			IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128},
 		Sources: []Source{{Key: "feed.xml", URL: "feed.xml", FetchURL: "/srv/news/feed.xml",
 			Limit: 30, Interval: 30 * time.Minute, Enabled: true, Line: 2, Timezone: "UTC", Location: time.UTC}},
 	}
@@ -748,6 +750,40 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted an invalid config: %+v", c)
 		}
 	})
+}
+
+func TestServeBlockAndAllowPrivate(t *testing.T) {
+	c := mustParse(t, `serve:
+  read_header_timeout: 5s
+  read_timeout: 20s
+  write_timeout: 2m
+  idle_timeout: 30s
+  max_header_bytes: 16KB
+  max_conns: 200
+  max_conns_per_ip: 0
+sources:
+  - url: http://10.0.0.5/feed
+    fulltext: true
+    allow_private: true
+  - url: https://example.com/feed
+`)
+	want := Serve{5 * time.Second, 20 * time.Second, 2 * time.Minute, 30 * time.Second, 16 << 10, 200, 0}
+	if c.Serve != want {
+		t.Errorf("serve = %+v, want %+v", c.Serve, want)
+	}
+	if !c.Sources[0].AllowPrivate || c.Sources[1].AllowPrivate {
+		t.Errorf("allow_private: %v, %v; want true, false", c.Sources[0].AllowPrivate, c.Sources[1].AllowPrivate)
+	}
+	for _, tc := range []struct{ src, key string }{
+		{"serve: {max_conns: 0}\nsources: [{url: a}]", "serve.max_conns"},
+		{"serve: {idle_timeout: 0s}\nsources: [{url: a}]", "serve.idle_timeout"},
+		{"serve: {max_conns_per_ip: -1}\nsources: [{url: a}]", "serve.max_conns_per_ip"},
+		{"serve: {write_timout: 1s}\nsources: [{url: a}]", "write_timeout"},
+	} {
+		if _, err := Parse([]byte(tc.src), "/srv/feedpost.yaml"); err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%q: %v, want an error naming %s", tc.src, err, tc.key)
+		}
+	}
 }
 
 // store: takes a SQLite path (resolved against the config folder) or a

@@ -683,7 +683,15 @@ func defaults(dir string) *Config {
 		},
 		Defaults: Defaults{Limit: 30, Interval: 30 * time.Minute},
 		Dedupe:   "link",
+		Serve:    DefaultServe,
 	}
+}
+
+// DefaultServe is the `serve:` block's defaults.
+var DefaultServe = Serve{
+	ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+	WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
+	MaxHeaderBytes: 64 << 10, MaxConns: 1024, MaxConnsPerIP: 128,
 }
 
 // config walks the document. Value rules, common to every key:
@@ -706,7 +714,7 @@ func (p *parser) config(doc *yaml.Node) *Config {
 		root = nil // empty file
 	}
 	top := p.mapping(root, "", "site", "rsshub", "rsshub_key", "store", "database", "secret",
-		"fetch", "images", "content", "hexo", "hugo", "defaults", "dedupe", "keep", "sources")
+		"fetch", "images", "content", "hexo", "hugo", "defaults", "dedupe", "keep", "serve", "sources")
 
 	site := p.mapping(top["site"], "site", "title", "url", "timezone", "language", "dir", "per_page", "templates")
 	p.strDefault(site["title"], "site.title", &c.Site.Title)
@@ -784,6 +792,16 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	p.duration(keep["max_age"], "keep.max_age", false, &c.Keep.MaxAge)
 	p.integer(keep["max_posts"], "keep.max_posts", 0, &c.Keep.MaxPosts)
 	p.integer(keep["per_source"], "keep.per_source", 0, &c.Keep.PerSource)
+
+	serve := p.mapping(top["serve"], "serve", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
+		"max_header_bytes", "max_conns", "max_conns_per_ip")
+	p.duration(serve["read_header_timeout"], "serve.read_header_timeout", true, &c.Serve.ReadHeaderTimeout)
+	p.duration(serve["read_timeout"], "serve.read_timeout", true, &c.Serve.ReadTimeout)
+	p.duration(serve["write_timeout"], "serve.write_timeout", true, &c.Serve.WriteTimeout)
+	p.duration(serve["idle_timeout"], "serve.idle_timeout", true, &c.Serve.IdleTimeout)
+	p.size(serve["max_header_bytes"], "serve.max_header_bytes", &c.Serve.MaxHeaderBytes)
+	p.integer(serve["max_conns"], "serve.max_conns", 1, &c.Serve.MaxConns)
+	p.integer(serve["max_conns_per_ip"], "serve.max_conns_per_ip", 0, &c.Serve.MaxConnsPerIP)
 
 	p.sources(top["sources"], c)
 	p.checkPaths(c, map[string]*yaml.Node{"store": top["store"], "site.dir": site["dir"],
@@ -877,7 +895,7 @@ func (p *parser) images(m map[string]*yaml.Node, c *Config) {
 }
 
 var sourceKeys = []string{"route", "url", "name", "category", "author", "include", "exclude",
-	"fulltext", "headers", "limit", "interval", "max_age", "enabled", "timezone"}
+	"fulltext", "allow_private", "headers", "limit", "interval", "max_age", "enabled", "timezone"}
 
 func (p *parser) sources(n *yaml.Node, c *Config) {
 	if p.err != nil {
@@ -984,6 +1002,7 @@ func (p *parser) source(n *yaml.Node, path string, c *Config) Source {
 	s.Include = p.filter(m["include"], path+".include")
 	s.Exclude = p.filter(m["exclude"], path+".exclude")
 	p.boolean(m["fulltext"], path+".fulltext", &s.Fulltext)
+	p.boolean(m["allow_private"], path+".allow_private", &s.AllowPrivate)
 	headers, nodes := p.strMap(m["headers"], path+".headers")
 	for _, k := range slices.Sorted(maps.Keys(headers)) {
 		v := headers[k]

@@ -25,6 +25,7 @@ const (
 	KindFile                     // local file cannot be read
 	KindCanceled                 // the caller's context ended
 	KindURL                      // the URL itself is unusable (added: no other kind fits)
+	KindBlocked                  // a guarded client refused the address (Client.Guarded)
 )
 
 var kindNames = map[Kind]string{
@@ -36,6 +37,7 @@ var kindNames = map[Kind]string{
 	KindFile:     "file",
 	KindCanceled: "canceled",
 	KindURL:      "url",
+	KindBlocked:  "blocked",
 }
 
 func (k Kind) String() string {

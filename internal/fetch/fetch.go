@@ -11,12 +11,15 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/netguard"
 )
 
 // Request is one fetch of a source.
@@ -89,11 +92,9 @@ type Options struct {
 // Client fetches sources. It is safe for concurrent use; the per-host limit
 // is shared by every goroutine using the same Client.
 type Client struct {
-	opt Options
-	hc  *http.Client
-
-	mu    sync.Mutex
-	hosts map[string]chan struct{} // per-host semaphores, created lazily
+	opt   Options
+	hc    *http.Client
+	hosts *hostSlots // shared with the clients made by Guarded
 
 	// sleep waits between attempts; tests replace it to observe the waits.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -130,8 +131,43 @@ func New(opt Options) *Client {
 			// No Client.Timeout: each attempt gets its own context deadline,
 			// which also covers the body read and tells us which phase stalled.
 		},
-		hosts: make(map[string]chan struct{}),
+		hosts: &hostSlots{m: make(map[string]chan struct{})},
 		sleep: sleepCtx,
+	}
+}
+
+// hostSlots are the per-host semaphores, created lazily.
+type hostSlots struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+// Guarded returns a client for URLs that come from feed content (article
+// pages): the same options and the same per-host slots as c — so
+// fetch.per_host holds across both — but dialling through g, which refuses
+// loopback, private, link-local and similar addresses, redirects included.
+// It ignores HTTP_PROXY and friends: behind a proxy the guard would only
+// see the proxy's address. A Transport given in Options that is not an
+// *http.Transport (a test's in-memory one) is used as it is.
+func (c *Client) Guarded(g *netguard.Dialer) *Client {
+	opt := c.opt
+	dial := (&net.Dialer{Timeout: min(maxDialTimeout, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext
+	guard := *g
+	if guard.Dial == nil {
+		guard.Dial = dial
+	}
+	if base, ok := opt.Transport.(*http.Transport); ok {
+		t := base.Clone()
+		t.Proxy = nil
+		t.DialContext = guard.DialContext
+		t.DialTLSContext = nil
+		opt.Transport = t
+	}
+	return &Client{
+		opt:   opt,
+		hc:    &http.Client{Transport: opt.Transport, CheckRedirect: checkRedirect},
+		hosts: c.hosts,
+		sleep: c.sleep,
 	}
 }
 
@@ -168,13 +204,13 @@ func (c *Client) acquire(ctx context.Context, host string) (release func(), err 
 	if c.opt.AcquireHost != nil {
 		return c.opt.AcquireHost(ctx, host)
 	}
-	c.mu.Lock()
-	sem, ok := c.hosts[host]
+	c.hosts.mu.Lock()
+	sem, ok := c.hosts.m[host]
 	if !ok {
 		sem = make(chan struct{}, c.opt.PerHost)
-		c.hosts[host] = sem
+		c.hosts.m[host] = sem
 	}
-	c.mu.Unlock()
+	c.hosts.mu.Unlock()
 	select {
 	case sem <- struct{}{}:
 		return func() { <-sem }, nil

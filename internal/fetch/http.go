@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/netguard"
 )
 
 // newTransport is net/http's transport with a feed fetcher's timeouts. It does
@@ -227,8 +229,12 @@ func (c *Client) classify(ctx, actx context.Context, rawURL string, err error, p
 
 	var nerr net.Error
 	var dns *net.DNSError
+	var blocked *netguard.BlockedError
 	timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) || errors.As(err, &nerr) && nerr.Timeout()
 	switch {
+	case errors.As(err, &blocked):
+		e.Kind = KindBlocked
+		e.msg = "refused: " + blocked.Error() + " (links in feed content may not reach private networks)"
 	case errors.As(err, &dns):
 		// Before the timeout case: a DNS timeout is best reported as DNS.
 		if dns.IsNotFound {

@@ -34,6 +34,16 @@ type meta struct {
 	ETag     string    `json:"etag"`
 	Modified time.Time `json:"modified"`
 	Size     int64     `json:"size"` // image bytes, trailer excluded
+
+	// The Content-Type and ETag header values, built once per entry rather
+	// than once per hit (see withHeaders).
+	typeHeader, etagHeader []string
+}
+
+// withHeaders fills m's header values; m must not be shared yet.
+func (m *meta) withHeaders() *meta {
+	m.typeHeader, m.etagHeader = []string{m.Type}, []string{m.ETag}
+	return m
 }
 
 // blob is an opened image. Requests collapsed onto one fetch share it, each
@@ -80,8 +90,9 @@ type diskCache struct {
 
 type cacheEntry struct {
 	key  string
-	size int64 // file size, trailer included
-	meta *meta // nil until the file's trailer has been read
+	path string // c.path(key), kept rather than joined on every hit
+	size int64  // file size, trailer included
+	meta *meta  // nil until the file's trailer has been read
 }
 
 func openCache(dir string, limit int64, onSize func(int64)) (*diskCache, error) {
@@ -132,7 +143,7 @@ func openCache(dir string, limit int64, onSize func(int64)) (*diskCache, error) 
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].mtime.Before(files[j].mtime) })
 	for _, f := range files {
-		c.index[f.key] = c.lru.PushFront(&cacheEntry{key: f.key, size: f.size})
+		c.index[f.key] = c.lru.PushFront(&cacheEntry{key: f.key, path: c.path(f.key), size: f.size})
 		c.total += f.size
 	}
 	c.mu.Lock()
@@ -164,7 +175,7 @@ func (c *diskCache) open(key string) *blob {
 	m, size := e.meta, e.size
 	c.mu.Unlock()
 
-	f, err := os.Open(c.path(key))
+	f, err := openFile(e.path)
 	if err != nil {
 		c.drop(e, false)
 		return nil
@@ -231,11 +242,11 @@ func (c *diskCache) commit(f *os.File, key string, m *meta) (*blob, error) {
 		b.tmp = true
 		return b, nil
 	}
-	// Sync before the rename so that a crash cannot leave a cache file whose
-	// name is in place but whose bytes are not.
-	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("sync %s: %w", f.Name(), err)
-	}
+	// No fsync: a cache needs a rename that makes the entry appear whole,
+	// not durability, and the client is waiting. A crash that leaves a file
+	// whose bytes did not reach the disk leaves it torn or empty, which
+	// readTrailer detects (magic, meta length and size must all agree):
+	// the entry is then dropped and fetched again.
 	final := c.path(key)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return nil, fmt.Errorf("create cache folder: %w", err)
@@ -249,7 +260,7 @@ func (c *diskCache) commit(f *os.File, key string, m *meta) (*blob, error) {
 		c.total -= el.Value.(*cacheEntry).size
 		c.lru.Remove(el)
 	}
-	c.index[key] = c.lru.PushFront(&cacheEntry{key: key, size: size, meta: m})
+	c.index[key] = c.lru.PushFront(&cacheEntry{key: key, path: final, size: size, meta: m})
 	c.total += size
 	victims := c.evictLocked()
 	c.mu.Unlock()
@@ -309,7 +320,7 @@ func readTrailer(f *os.File, size int64) (*meta, error) {
 	if m.Size != size-trailerLen-n || m.Type == "" || m.ETag == "" {
 		return nil, errors.New("cache file meta does not match the file")
 	}
-	return m, nil
+	return m.withHeaders(), nil
 }
 
 // flightGroup collapses concurrent fetches of one key into one. It is a

@@ -4,17 +4,23 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
 
 func TestSignAndURL(t *testing.T) {
@@ -58,11 +64,11 @@ func TestNewErrors(t *testing.T) {
 func TestServeImage(t *testing.T) {
 	lastMod := time.Date(2021, 8, 17, 6, 56, 6, 0, time.UTC)
 	images := map[string][]byte{
-		"/a.png": testImage(t, "png", 40, 30, 1),
-		"/b.jpg": testImage(t, "jpeg", 40, 30, 2),
-		"/c.gif": testImage(t, "gif", 10, 10, 3),
+		"/a.png": imagetest.Encode(t, "png", 40, 30, 1),
+		"/b.jpg": imagetest.Encode(t, "jpeg", 40, 30, 2),
+		"/c.gif": imagetest.Encode(t, "gif", 10, 10, 3),
 	}
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		// A lying Content-Type: the proxy must sniff the bytes.
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Last-Modified", lastMod.Format(http.TimeFormat))
@@ -117,8 +123,8 @@ func TestServeImage(t *testing.T) {
 }
 
 func TestRequestErrors(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	p := newProxy(t, Options{AllowPrivate: true})
 	good := up.URL + "/a.png"
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -144,7 +150,7 @@ func TestRequestErrors(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d containing %q", tc.name, w.Code, w.Body, tc.status, tc.body)
 		}
 	}
-	if n := up.hits.Load(); n != 0 {
+	if n := up.Hits.Load(); n != 0 {
 		t.Errorf("upstream saw %d requests for refused proxy requests", n)
 	}
 
@@ -166,16 +172,16 @@ func TestRequestErrors(t *testing.T) {
 func TestUpstreamFailures(t *testing.T) {
 	html := []byte("<!DOCTYPE html><html><body>hotlinking forbidden</body></html>")
 	svg := []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
-	png := testImage(t, "png", 8, 8, 1)
+	png := imagetest.Encode(t, "png", 8, 8, 1)
 	hang := make(chan struct{})
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/page.png":
-			serveBytes(html, "image/png")(w, r) // an image by its header only
+			imagetest.Serve(html, "image/png")(w, r) // an image by its header only
 		case "/logo.svg":
-			serveBytes(svg, "image/svg+xml")(w, r)
+			imagetest.Serve(svg, "image/svg+xml")(w, r)
 		case "/pdf":
-			serveBytes([]byte("%PDF-1.4 ..."), "image/jpeg")(w, r)
+			imagetest.Serve([]byte("%PDF-1.4 ..."), "image/jpeg")(w, r)
 		case "/empty":
 			w.Header().Set("Content-Type", "image/png")
 		case "/missing":
@@ -194,46 +200,110 @@ func TestUpstreamFailures(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(hang) }) // runs before up.Close, which waits for handlers
-	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Timeout: 200 * time.Millisecond})
+	var log bytes.Buffer
+	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Timeout: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	for _, tc := range []struct {
 		path   string
 		status int
 		body   string
+		maxAge int    // seconds the failure is remembered
+		logged string // the detail that only the log gets
 	}{
-		{"/page.png", 415, "upstream is not an image: text/html"},
-		{"/logo.svg", 415, "SVG"},
-		{"/pdf", 415, "upstream is not an image: application/pdf"},
-		{"/empty", 502, "empty body"},
-		{"/missing", 404, "upstream returned 404"},
-		{"/gone", 404, "upstream returned 410"},
-		{"/broken", 502, "upstream returned 500"},
-		{"/forbidden", 502, "upstream returned 403"},
-		{"/hang", 502, "upstream timed out after 200ms"},
+		{"/page.png", 415, "not an image", 3600, "not an image: text/html"},
+		{"/logo.svg", 415, "not an image", 3600, "SVG"},
+		{"/pdf", 415, "not an image", 3600, "not an image: application/pdf"},
+		{"/empty", 415, "not an image", 3600, "empty body"},
+		{"/missing", 404, "upstream 404", 3600, "404 Not Found"},
+		{"/gone", 404, "upstream 410", 3600, "410 Gone"},
+		{"/broken", 502, "upstream 500", 60, "500 Internal Server Error"},
+		{"/forbidden", 502, "upstream 403", 60, "403 Forbidden"},
+		{"/hang", 504, "upstream timeout", 60, "timed out after 200ms"},
 	} {
+		log.Reset()
 		w := get(p, up.URL+tc.path)
-		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.body) {
-			t.Errorf("%s: %d %q, want %d containing %q", tc.path, w.Code, w.Body, tc.status, tc.body)
+		if w.Code != tc.status || w.Body.String() != tc.body+"\n" {
+			t.Errorf("%s: %d %q, want %d %q", tc.path, w.Code, w.Body, tc.status, tc.body)
 		}
-		if w.Header().Get("Cache-Control") != "no-store" {
-			t.Errorf("%s: Cache-Control %q, want no-store", tc.path, w.Header().Get("Cache-Control"))
+		if want := fmt.Sprintf("public, max-age=%d", tc.maxAge); w.Header().Get("Cache-Control") != want {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.path, w.Header().Get("Cache-Control"), want)
 		}
-	}
-	// Failures are not cached: asking again asks upstream again.
-	get(p, up.URL+"/page.png")
-	if n := up.count("/page.png"); n != 2 {
-		t.Errorf("upstream saw %d requests for a refused non-image, want 2", n)
+		if !strings.Contains(log.String(), tc.logged) || !strings.Contains(log.String(), up.URL+tc.path) {
+			t.Errorf("%s: the log lacks %q and the URL:\n%s", tc.path, tc.logged, log.String())
+		}
+		// Remembered: asking again does not ask upstream again.
+		before := up.Count(tc.path)
+		if w := get(p, up.URL+tc.path); w.Code != tc.status {
+			t.Errorf("%s again: %d, want %d", tc.path, w.Code, tc.status)
+		}
+		if n := up.Count(tc.path); n != before {
+			t.Errorf("%s: a remembered failure was fetched again", tc.path)
+		}
 	}
 	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
 		t.Errorf("failed fetches left cache files: %v", files)
 	}
 }
 
+// TestNegativeCache: 100 requests for an upstream 404 make one upstream
+// request; the failure's max-age counts down, and once it is over the
+// upstream is asked again (and a 5xx is remembered for a minute only).
+func TestNegativeCache(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusNotFound)
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if s := int(status.Load()); s != 200 {
+			w.WriteHeader(s)
+			return
+		}
+		w.Write(img)
+	})
+	m, _ := NewMetrics(nil)
+	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Metrics: m})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.failures.now = func() time.Time { return now }
+	raw := up.URL + "/gone.jpg"
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			if w := get(p, raw); w.Code != http.StatusNotFound || w.Body.String() != "upstream 404\n" {
+				t.Errorf("status %d %q, want 404", w.Code, w.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := up.Hits.Load(); n != 1 {
+		t.Errorf("100 requests for a 404 made %d upstream requests, want 1", n)
+	}
+	if n := testutil.ToFloat64(m.Requests.WithLabelValues("upstream_not_found")); n != 100 {
+		t.Errorf("upstream_not_found counter = %v, want 100", n)
+	}
+	now = now.Add(59*time.Minute + 30*time.Second)
+	if w := get(p, raw); w.Header().Get("Cache-Control") != "public, max-age=30" {
+		t.Errorf("after 59m30s: Cache-Control %q, want the 30s left", w.Header().Get("Cache-Control"))
+	}
+	now = now.Add(31 * time.Second)
+	status.Store(http.StatusServiceUnavailable)
+	if w := get(p, raw); w.Code != http.StatusBadGateway || w.Header().Get("Cache-Control") != "public, max-age=60" {
+		t.Errorf("after an hour, upstream 503: %d, Cache-Control %q", w.Code, w.Header().Get("Cache-Control"))
+	}
+	if n := up.Hits.Load(); n != 2 {
+		t.Errorf("upstream asked %d times, want 2", n)
+	}
+	now = now.Add(61 * time.Second)
+	status.Store(http.StatusOK)
+	if w := get(p, raw); w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), img) {
+		t.Errorf("a minute after the 503, upstream fine: %d", w.Code)
+	}
+}
+
 func TestOversize(t *testing.T) {
 	const max = 4096
-	small := testImage(t, "png", 8, 8, 1)
-	big := append(testImage(t, "png", 8, 8, 2), make([]byte, 2*max)...) // a PNG by its first bytes
+	small := imagetest.Encode(t, "png", 8, 8, 1)
+	big := append(imagetest.Encode(t, "png", 8, 8, 2), make([]byte, 2*max)...) // a PNG by its first bytes
 	exact := append(append([]byte{}, small...), make([]byte, max-len(small))...)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 		switch r.URL.Path {
 		case "/big-with-length":
@@ -250,7 +320,7 @@ func TestOversize(t *testing.T) {
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), MaxBytes: max})
 	for _, path := range []string{"/big-with-length", "/big-chunked"} {
 		w := get(p, up.URL+path)
-		if w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), "upstream image larger than 4 KiB") {
+		if w.Code != http.StatusBadGateway || w.Body.String() != "too large\n" {
 			t.Errorf("%s: %d %q, want 502 naming the size cap", path, w.Code, w.Body)
 		}
 	}
@@ -263,27 +333,27 @@ func TestOversize(t *testing.T) {
 }
 
 func TestRedirects(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	img := imagetest.Encode(t, "png", 8, 8, 1)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		var n int
 		if _, err := fmt.Sscanf(r.URL.Path, "/hop/%d", &n); err == nil && n > 0 {
 			http.Redirect(w, r, fmt.Sprintf("/hop/%d", n-1), http.StatusFound)
 			return
 		}
-		serveBytes(img, "image/png")(w, r)
+		imagetest.Serve(img, "image/png")(w, r)
 	})
 	p := newProxy(t, Options{AllowPrivate: true})
 	if w := get(p, up.URL+"/hop/5"); w.Code != http.StatusOK {
 		t.Errorf("5 redirects: status %d: %s", w.Code, w.Body)
 	}
-	if w := get(p, up.URL+"/hop/6"); w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), "redirected more than 5 times") {
+	if w := get(p, up.URL+"/hop/6"); w.Code != http.StatusBadGateway || w.Body.String() != "upstream unreachable\n" {
 		t.Errorf("6 redirects: %d %q, want 502", w.Code, w.Body)
 	}
 }
 
 func TestCacheHitAndRestart(t *testing.T) {
-	img := testImage(t, "png", 30, 30, 7)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 30, 30, 7)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	dir := t.TempDir()
 	m, err := NewMetrics(nil)
 	if err != nil {
@@ -295,7 +365,7 @@ func TestCacheHitAndRestart(t *testing.T) {
 	if first.Code != 200 || second.Code != 200 {
 		t.Fatalf("status %d then %d", first.Code, second.Code)
 	}
-	if n := up.hits.Load(); n != 1 {
+	if n := up.Hits.Load(); n != 1 {
 		t.Errorf("upstream saw %d requests, want 1 (the second must be a cache hit)", n)
 	}
 	if hits := testutil.ToFloat64(m.Requests.WithLabelValues("hit")); hits != 1 {
@@ -313,14 +383,14 @@ func TestCacheHitAndRestart(t *testing.T) {
 		third.Header().Get("Content-Type") != "image/png" {
 		t.Errorf("after restart: %d, same body %v, ETag %q", third.Code, bytes.Equal(third.Body.Bytes(), img), third.Header().Get("ETag"))
 	}
-	if n := up.hits.Load(); n != 1 {
+	if n := up.Hits.Load(); n != 1 {
 		t.Errorf("upstream saw %d requests after restart, want 1", n)
 	}
 }
 
 func TestCorruptCacheFileIsRefetched(t *testing.T) {
-	img := testImage(t, "png", 30, 30, 7)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 30, 30, 7)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	dir := t.TempDir()
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: dir})
 	get(p, up.URL+"/a.png")
@@ -336,26 +406,17 @@ func TestCorruptCacheFileIsRefetched(t *testing.T) {
 	if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), img) {
 		t.Errorf("after corruption: %d, %d bytes", w.Code, w.Body.Len())
 	}
-	if n := up.hits.Load(); n != 2 {
+	if n := up.Hits.Load(); n != 2 {
 		t.Errorf("upstream saw %d requests, want 2 (the corrupt file refetched)", n)
 	}
 }
 
 func TestConditionalRequests(t *testing.T) {
-	img := testImage(t, "png", 30, 30, 7)
+	img := imagetest.Encode(t, "png", 30, 30, 7)
 	lastMod := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Last-Modified", lastMod.Format(http.TimeFormat))
-		w.Write(img)
-	})
+	up := lastModified(t, img, lastMod)
 	for _, cache := range []bool{true, false} {
-		opt := Options{AllowPrivate: true}
-		if cache {
-			opt.CacheDir = t.TempDir()
-		}
-		m, _ := NewMetrics(nil)
-		opt.Metrics = m
-		p := newProxy(t, opt)
+		p, m := proxyWith(t, cache)
 		etag := get(p, up.URL+"/a.png").Header().Get("ETag")
 		for _, tc := range []struct {
 			name   string
@@ -386,12 +447,12 @@ func TestConditionalRequests(t *testing.T) {
 // and lets the upstream answer only once all of them wait: it must have
 // been asked once, and all 20 get the image.
 func TestConcurrentRequestsCollapse(t *testing.T) {
-	img := testImage(t, "png", 64, 64, 9)
+	img := imagetest.Encode(t, "png", 64, 64, 9)
 	for _, cache := range []bool{true, false} {
 		release := make(chan struct{})
-		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			<-release
-			serveBytes(img, "image/png")(w, r)
+			imagetest.Serve(img, "image/png")(w, r)
 		})
 		opt := Options{AllowPrivate: true}
 		if cache {
@@ -414,12 +475,12 @@ func TestConcurrentRequestsCollapse(t *testing.T) {
 		// Wait until every request is either at the upstream or waiting for
 		// the one that is. Without collapsing, all 20 reach the upstream and
 		// the count below fails.
-		for int(up.hits.Load())+max(p.flight.waiting(cacheKey(raw)), 0) < n {
+		for int(up.Hits.Load())+max(p.flight.waiting(cacheKey(raw)), 0) < n {
 			time.Sleep(time.Millisecond)
 		}
 		close(release)
 		wg.Wait()
-		if got := up.hits.Load(); got != 1 {
+		if got := up.Hits.Load(); got != 1 {
 			t.Errorf("cache=%v: upstream saw %d requests for %d concurrent ones, want 1", cache, got, n)
 		}
 		for i := range n {
@@ -437,9 +498,11 @@ func TestConcurrentRequestsCollapse(t *testing.T) {
 }
 
 func TestLRUEviction(t *testing.T) {
-	// Bodies of one length, so that every cache entry has the same size.
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Write(append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte(r.URL.Path[1:]), 2000)...))
+	// Bodies of one length, so that every cache entry has the same size: a
+	// real PNG (whose header the pixel check reads) padded with the name.
+	png := imagetest.Encode(t, "png", 2, 2, 1)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write(append(append([]byte(nil), png...), bytes.Repeat([]byte(r.URL.Path[1:]), 2000)...))
 	})
 	probe := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir()})
 	get(probe, up.URL+"/x")
@@ -463,7 +526,7 @@ func TestLRUEviction(t *testing.T) {
 		t.Errorf("cache gauge = %d, files hold %d bytes", got, cacheTotal(t, dir))
 	}
 	fetches := func() map[string]int {
-		return map[string]int{"/a": up.count("/a"), "/b": up.count("/b"), "/c": up.count("/c"), "/d": up.count("/d")}
+		return map[string]int{"/a": up.Count("/a"), "/b": up.Count("/b"), "/c": up.Count("/c"), "/d": up.Count("/d")}
 	}
 	before := fetches()
 	for _, name := range []string{"/a", "/c", "/d", "/b"} {
@@ -483,13 +546,13 @@ func TestLRUEviction(t *testing.T) {
 		t.Errorf("after restart with room for one entry: %d files", n)
 	}
 	get(p, up.URL+"/b")
-	if got := up.count("/b") - after["/b"]; got != 0 {
+	if got := up.Count("/b") - after["/b"]; got != 0 {
 		t.Errorf("b fetched %d more times after the restart, want 0", got)
 	}
 
 	// An image larger than the whole cache is served, but not kept.
 	p = newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), CacheSize: 1})
-	if w := get(p, up.URL+"/e"); w.Code != 200 || w.Body.Len() != 2008 {
+	if w := get(p, up.URL+"/e"); w.Code != 200 || w.Body.Len() != len(png)+2000 {
 		t.Errorf("image larger than the cache: status %d, %d bytes", w.Code, w.Body.Len())
 	}
 	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
@@ -506,8 +569,8 @@ func TestMetrics(t *testing.T) {
 	if _, err := NewMetrics(reg); err == nil {
 		t.Error("registering the metrics twice did not fail")
 	}
-	img := testImage(t, "png", 16, 16, 1)
-	up := newUpstream(t, serveBytes(img, "image/png"))
+	img := imagetest.Encode(t, "png", 16, 16, 1)
+	up := imagetest.NewUpstream(t, imagetest.Serve(img, "image/png"))
 	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir(), Metrics: m})
 	get(p, up.URL+"/a.png")
 	get(p, up.URL+"/a.png")
@@ -564,4 +627,114 @@ func cacheTotal(t *testing.T, dir string) int64 {
 		total += info.Size()
 	}
 	return total
+}
+
+// TestHitsOverHTTP runs the proxy behind a real server, where a cache hit is
+// the cached file handed to http.ServeContent (sendfile): whole bodies,
+// ranges, HEAD and conditional requests must carry the image bytes only,
+// never the trailer stored after them, with the same validators as the miss.
+func TestHitsOverHTTP(t *testing.T) {
+	img := imagetest.Encode(t, "png", 64, 64, 5)
+	lastMod := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	up := lastModified(t, img, lastMod)
+	for _, cache := range []bool{true, false} {
+		p, m := proxyWith(t, cache)
+		srv := httptest.NewServer(p)
+		target := srv.URL + URL("", testSecret, up.URL+"/a.png")
+		do := func(method string, hdr http.Header) (*http.Response, []byte) {
+			req, _ := http.NewRequest(method, target, nil)
+			for k, v := range hdr {
+				req.Header[k] = v
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp, body
+		}
+		miss, body := do("GET", nil)
+		if miss.StatusCode != 200 || !bytes.Equal(body, img) {
+			t.Fatalf("cache=%v miss: %d, %d bytes", cache, miss.StatusCode, len(body))
+		}
+		for i := range 2 {
+			hit, body := do("GET", nil)
+			if hit.StatusCode != 200 || !bytes.Equal(body, img) || hit.ContentLength != int64(len(img)) {
+				t.Errorf("cache=%v request %d: %d, %d bytes (Content-Length %d), want the %d image bytes", cache, i, hit.StatusCode, len(body), hit.ContentLength, len(img))
+			}
+			for _, k := range []string{"ETag", "Last-Modified", "Content-Type", "Cache-Control"} {
+				if hit.Header.Get(k) != miss.Header.Get(k) {
+					t.Errorf("cache=%v: %s %q on a hit, %q on the miss", cache, k, hit.Header.Get(k), miss.Header.Get(k))
+				}
+			}
+		}
+		if cache {
+			if n := testutil.ToFloat64(m.Requests.WithLabelValues("hit")); n != 2 {
+				t.Errorf("hits counted: %v, want 2", n)
+			}
+		}
+		resp, body := do("GET", http.Header{"Range": {"bytes=10-19"}})
+		if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, img[10:20]) ||
+			resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(img)) {
+			t.Errorf("cache=%v range 10-19: %d %q, %q", cache, resp.StatusCode, resp.Header.Get("Content-Range"), body)
+		}
+		resp, body = do("GET", http.Header{"Range": {"bytes=-5"}})
+		if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, img[len(img)-5:]) {
+			t.Errorf("cache=%v last 5 bytes: %d %q, want %q (the trailer must not show)", cache, resp.StatusCode, body, img[len(img)-5:])
+		}
+		resp, body = do("GET", http.Header{"Range": {fmt.Sprintf("bytes=%d-", len(img))}})
+		if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			t.Errorf("cache=%v range past the image: %d %q, want 416", cache, resp.StatusCode, body)
+		}
+		resp, body = do("HEAD", nil)
+		if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(img)) {
+			t.Errorf("cache=%v HEAD: %d, %d bytes, length %d", cache, resp.StatusCode, len(body), resp.ContentLength)
+		}
+		resp, _ = do("GET", http.Header{"If-None-Match": {miss.Header.Get("ETag")}})
+		if resp.StatusCode != http.StatusNotModified {
+			t.Errorf("cache=%v If-None-Match: %d", cache, resp.StatusCode)
+		}
+		resp, _ = do("GET", http.Header{"If-Modified-Since": {lastMod.Format(http.TimeFormat)}})
+		if resp.StatusCode != http.StatusNotModified {
+			t.Errorf("cache=%v If-Modified-Since: %d", cache, resp.StatusCode)
+		}
+		srv.Close()
+	}
+}
+
+// TestPixelBomb: a PNG that declares 50,000 × 50,000 pixels is refused and
+// not cached.
+func TestPixelBomb(t *testing.T) {
+	b := imagetest.Bomb(t, "png", 50000, 50000)
+	up := imagetest.NewUpstream(t, imagetest.Serve(b, "image/png"))
+	p := newProxy(t, Options{AllowPrivate: true, CacheDir: t.TempDir()})
+	if w := get(p, up.URL+"/bomb.png"); w.Code != http.StatusBadGateway || w.Body.String() != "too many pixels\n" {
+		t.Errorf("50000×50000 PNG: %d %q, want 502 too many pixels", w.Code, w.Body)
+	}
+	if files := cacheFiles(t, p.cache.dir); len(files) != 0 {
+		t.Errorf("the bomb was cached: %v", files)
+	}
+}
+
+// lastModified is an upstream answering img with a Last-Modified of mod.
+func lastModified(t *testing.T, img []byte, mod time.Time) *imagetest.Upstream {
+	return imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", mod.Format(http.TimeFormat))
+		w.Write(img)
+	})
+}
+
+// proxyWith is a proxy allowed to reach loopback, with or without a disk
+// cache, and its metrics.
+func proxyWith(t *testing.T, cache bool) (*Proxy, *Metrics) {
+	opt := Options{AllowPrivate: true}
+	if cache {
+		opt.CacheDir = t.TempDir()
+	}
+	opt.Metrics, _ = NewMetrics(nil)
+	return newProxy(t, opt), opt.Metrics
 }

@@ -10,7 +10,7 @@ import (
 // Outcomes counted by Metrics.Requests.
 var outcomes = []string{
 	"hit", "miss", "not_modified", // served
-	"bad_request", "forbidden", "blocked", "not_image", "too_large",
+	"bad_request", "forbidden", "blocked", "not_image", "too_large", "too_many_pixels",
 	"upstream_not_found", "upstream_error", "timeout", "internal_error",
 }
 
@@ -26,6 +26,8 @@ type Metrics struct {
 	FetchDuration *prometheus.HistogramVec
 	// CacheBytes is the current size of the disk cache.
 	CacheBytes prometheus.Gauge
+
+	byOutcome map[string]prometheus.Counter // Requests' children, resolved once
 }
 
 // NewMetrics creates the collectors and registers them with reg (when not
@@ -51,8 +53,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Size of the image proxy's disk cache.",
 		}),
 	}
+	m.byOutcome = make(map[string]prometheus.Counter, len(outcomes))
 	for _, o := range outcomes {
-		m.Requests.WithLabelValues(o) // export zeros so rates work from the start
+		m.byOutcome[o] = m.Requests.WithLabelValues(o) // exports zeros, so rates work from the start
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{m.Requests, m.BytesServed, m.FetchDuration, m.CacheBytes} {
@@ -68,7 +71,11 @@ func (m *Metrics) request(outcome string, bytes int64) {
 	if m == nil {
 		return
 	}
-	m.Requests.WithLabelValues(outcome).Inc()
+	c, ok := m.byOutcome[outcome]
+	if !ok {
+		c = m.Requests.WithLabelValues(outcome)
+	}
+	c.Inc()
 	if outcome == "hit" || outcome == "miss" { // not error messages
 		m.BytesServed.Add(float64(bytes))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/scraper"
 	"github.com/feedpost/feedpost/internal/store"
 )
@@ -16,14 +17,25 @@ import (
 //     the store: an article is extracted once per item, never refetched,
 //     even when the feed's version of the item changes;
 //   - the others are extracted now, in parallel. The pages go through the
-//     Runner's fetch.Client, so fetch.per_host bounds how many hit one site
-//     at once, and timeouts and max_bytes apply as for feeds.
+//     Runner's guarded content client: an item link is written by whoever
+//     controls the feed, so it may not reach loopback, private, link-local
+//     (cloud metadata) or similar addresses, checked on the resolved
+//     address at dial time, redirects included — else a feed could publish
+//     an intranet page or a metadata answer as a post. A source with
+//     `allow_private: true` (an intranet feed whose articles are on the
+//     intranet too) uses a client with the guard open. All share the per-host
+//     slots, so fetch.per_host bounds how many hit one site at once, and
+//     timeouts and max_bytes apply as for feeds.
 //
 // An item whose extraction fails keeps the feed's own content; the returned
 // note says how many failed and why (the first error), and the source stays
 // "ok". The error return is for the store, or for a stopped run: items are
 // then not stored, so the next run extracts them again.
-func (r *Runner) addFulltext(ctx context.Context, items []store.Item, states map[string]store.ItemState) (string, error) {
+func (r *Runner) addFulltext(ctx context.Context, src *config.Source, items []store.Item, states map[string]store.ItemState) (string, error) {
+	client := r.content
+	if src.AllowPrivate {
+		client = r.private
+	}
 	var todo []int
 	for i := range items {
 		it := &items[i]
@@ -52,7 +64,7 @@ func (r *Runner) addFulltext(ctx context.Context, items []store.Item, states map
 					errs[i] = fmt.Errorf("item %q has no link", it.Title)
 					continue
 				}
-				it.Fulltext, errs[i] = scraper.Extract(ctx, r.client, it.Link)
+				it.Fulltext, errs[i] = scraper.Extract(ctx, client, it.Link)
 			}
 		}()
 	}

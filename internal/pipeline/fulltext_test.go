@@ -3,15 +3,20 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/feedpost/feedpost/internal/fetch"
+	"github.com/feedpost/feedpost/internal/netguard"
 	"github.com/feedpost/feedpost/internal/post"
 )
 
@@ -65,7 +70,9 @@ func TestFulltext(t *testing.T) {
 		entry("gone", "/article/gone", "<p>摘要二：页面不存在时保留</p>"),
 		entry("gone2", "/article/gone2", "<p>摘要三</p>"),
 		entry("gbk", "/article/gbk", "<p>摘要四</p>")))
-	e := newEnv(t, "  - url: "+srv.URL+"/feed\n    name: ft\n    fulltext: true\n")
+	// The articles are on the loopback test server: allow_private lets
+	// them through the content guard (TestFulltextGuard tests the guard).
+	e := newEnv(t, "  - url: "+srv.URL+"/feed\n    name: ft\n    fulltext: true\n    allow_private: true\n")
 
 	sum := e.run()
 	r := sum.Sources[0]
@@ -118,5 +125,96 @@ func TestFulltext(t *testing.T) {
 	it, ok, err := e.st.Item(context.Background(), post.ID("ft", "good", "", "", ""))
 	if err != nil || !ok || !strings.Contains(it.Fulltext, "好文章全文第1段") {
 		t.Errorf("fulltext not stored: %v %v %.80q", ok, err, it.Fulltext)
+	}
+}
+
+// TestFulltextGuard: an item whose link resolves to a loopback address —
+// directly, or through a redirect from a host that looks public — is not
+// fetched: the item keeps the feed's own content and the note says why. The
+// feed itself is on loopback too (an operator's URL, never guarded). With
+// allow_private: true on the source the same links are fetched.
+func TestFulltextGuard(t *testing.T) {
+	var articleHits atomic.Int32
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		link := func(guid, u string) string {
+			return "<item><guid>" + guid + "</guid><title>" + guid + "</title><link>" + u + "</link>" +
+				"<description><![CDATA[<p>摘要：" + guid + "</p>]]></description><pubDate>Tue, 17 Aug 2021 06:56:06 GMT</pubDate></item>"
+		}
+		fmt.Fprint(w, rss(
+			link("direct", fmt.Sprintf("http://intranet.test:%d/article/secret", port)),
+			link("redirect", fmt.Sprintf("http://public.test:%d/go?to=http://intranet.test:%d/article/secret", port, port))))
+	})
+	mux.HandleFunc("/go", func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == fmt.Sprintf("public.test:%d", port) && r.URL.Query().Get("to") != "" {
+			http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	mux.HandleFunc("/article/", func(w http.ResponseWriter, r *http.Request) {
+		articleHits.Add(1)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, newsPage(`<meta charset="utf-8">`, "内网机密"))
+	})
+	// intranet.test resolves to loopback. public.test resolves to loopback
+	// as well, but the guard lets the redirector through as if it were a
+	// public address; the redirect's target must still be refused.
+	loop := netip.MustParseAddr("127.0.0.1")
+	var redirector atomic.Bool
+	guard := &netguard.Dialer{
+		Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			switch host {
+			case "intranet.test":
+				redirector.Store(false)
+				return []netip.Addr{loop}, nil
+			case "public.test":
+				redirector.Store(true)
+				return []netip.Addr{loop}, nil
+			}
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		},
+		Allow: func(netip.AddrPort) bool { return redirector.Load() },
+	}
+	for _, allow := range []bool{false, true} {
+		articleHits.Store(0)
+		src := "  - url: " + srv.URL + "/feed\n    name: ft\n    fulltext: true\n"
+		if allow {
+			src += "    allow_private: true\n"
+		}
+		e := newEnv(t, src)
+		client := fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, PerHost: 1, Retries: 0, UserAgent: "test"})
+		r := New(e.cfg, e.st, Options{Now: func() time.Time { return e.now }, Client: client, ContentGuard: guard})
+		sum, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := sum.Sources[0]
+		postOf := func(guid string) string { return e.posts()[post.ID("ft", guid, "", "", "")+".md"] }
+		if !allow {
+			want := fmt.Sprintf("fulltext failed for 2 items: GET http://intranet.test:%d/article/secret: refused: intranet.test resolves to 127.0.0.1, which is loopback", port)
+			if res.Status != StatusOK || res.New != 2 || !strings.HasPrefix(res.Note, want) {
+				t.Errorf("guarded: status %s, %d new, note %q; want ok, 2 new, note starting %q", res.Status, res.New, res.Note, want)
+			}
+			if n := articleHits.Load(); n != 0 {
+				t.Errorf("guarded: the intranet article was fetched %d times", n)
+			}
+			for _, guid := range []string{"direct", "redirect"} {
+				if p := postOf(guid); !strings.Contains(p, "摘要："+guid) || strings.Contains(p, "内网机密") {
+					t.Errorf("guarded: post %s does not keep the feed's content:\n%s", guid, p)
+				}
+			}
+			continue
+		}
+		if res.Note != "" || articleHits.Load() != 2 {
+			t.Errorf("allow_private: note %q, %d article fetches; want none and 2", res.Note, articleHits.Load())
+		}
+		if p := postOf("direct"); !strings.Contains(p, "内网机密全文第1段") {
+			t.Errorf("allow_private: the article was not used:\n%s", p)
+		}
 	}
 }

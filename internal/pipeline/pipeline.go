@@ -29,6 +29,7 @@ import (
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/fetch"
+	"github.com/feedpost/feedpost/internal/netguard"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/output/hugo"
 	"github.com/feedpost/feedpost/internal/parse"
@@ -94,6 +95,8 @@ type Runner struct {
 	cfg      *config.Config
 	st       *store.Store
 	client   *fetch.Client
+	content  *fetch.Client // guarded: for URLs from feed content (fulltext.go)
+	private  *fetch.Client // the same for sources with allow_private: true
 	copt     content.Options
 	hexo     hexo.Options
 	hugo     hugo.Options
@@ -125,6 +128,10 @@ type Options struct {
 	// failures (for a `--force` flag); by default they are skipped until
 	// their NextFetch.
 	IgnoreBackoff bool
+	// ContentGuard is the address guard of the client that fetches URLs
+	// found in feed content (full-text article pages); nil: the default
+	// guard. Tests map made-up host names with its Resolve.
+	ContentGuard *netguard.Dialer
 }
 
 // New prepares a Runner for cfg on st.
@@ -155,6 +162,14 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 		}
 		r.client = fetch.New(fo)
 	}
+	guard := opt.ContentGuard
+	if guard == nil {
+		guard = &netguard.Dialer{}
+	}
+	r.content = r.client.Guarded(guard)
+	open := *guard
+	open.AllowPrivate = true
+	r.private = r.client.Guarded(&open)
 	proxy := opt.ProxyURL
 	if proxy == nil && cfg.Images.Proxy != "" && cfg.Images.Proxy != "builtin" {
 		proxy = content.PrefixProxy(cfg.Images.Proxy)
@@ -656,7 +671,7 @@ func (r *Runner) prepare(ctx context.Context, src *config.Source, feedTitle stri
 		return nil, nil
 	}
 	if src.Fulltext {
-		note, err := r.addFulltext(ctx, changed, states)
+		note, err := r.addFulltext(ctx, src, changed, states)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -13,18 +12,18 @@ import (
 )
 
 // Run serves and plays its roles until ctx is cancelled or the HTTP server
-// fails, then shuts down: it stops accepting, lets in-flight requests and
-// fetches finish (their commits included), builds once more when it is the
-// active builder and the store moved since its last build, gives its
-// leases and the builder lock back, and returns (nil after a clean stop,
-// the server's error otherwise). The caller closes the store.
+// fails, then shuts down: it stops accepting, lets in-flight requests
+// finish for at most Options.Grace (those still running then are cut, and
+// Run returns a *DrainError counting them) and fetches finish (their
+// commits included), builds once more when it is the active builder and
+// the store moved since its last build, gives its leases and the builder
+// lock back, and returns (nil after a clean stop, the server's error
+// otherwise). A socket that cannot be opened is a *ListenError. The caller
+// closes the store.
 func (s *Server) Run(ctx context.Context) error {
-	ln := s.opt.Listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", s.opt.Addr); err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
+	ln, err := s.listen()
+	if err != nil {
+		return err
 	}
 	if s.serves(RoleFetch) {
 		if err := s.runner.Register(ctx); err != nil {
@@ -36,17 +35,19 @@ func (s *Server) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := s.newHTTPServer()
 	serveErr := make(chan error, 1)
 	go func() {
 		err := srv.Serve(ln)
 		serveErr <- err
 		cancel(fmt.Errorf("serve: %w", err))
 	}()
-	s.log.Info("serving", "addr", ln.Addr().String(), "role", s.opt.Role, "store", s.st.Name(),
-		"site", s.cfg.Site.Dir, "proxy", s.proxy != nil)
+	start := time.Now()
+	addr := ln.Addr().String()
+	s.log.Info("serving", "addr", addr, "role", s.opt.Role, "store", s.st.Name(),
+		"site", s.cfg.Site.Dir, "proxy", s.proxy != nil, "max_conns", s.http.conns.max, "max_conns_per_ip", s.http.conns.perIP)
 	if s.opt.Ready != nil {
-		s.opt.Ready(ln.Addr().String())
+		s.opt.Ready(addr)
 	}
 
 	var loops sync.WaitGroup
@@ -58,7 +59,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 
 	<-ctx.Done()
-	var err error
+	err = nil
 	select {
 	case err = <-serveErr: // the server failed: that is why we stop
 		if errors.Is(err, http.ErrServerClosed) {
@@ -68,10 +69,8 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	default:
 	}
-	shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stop()
-	if serr := srv.Shutdown(shutdown); serr != nil && err == nil {
-		err = serr
+	if derr := s.drain(srv); derr != nil && err == nil {
+		err = derr
 	}
 	loops.Wait()
 	if cerr := s.runner.Close(); cerr != nil {
@@ -80,7 +79,16 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.proxy != nil {
 		s.proxy.Close()
 	}
-	s.log.Info("stopped", "role", s.opt.Role, "store", s.st.Name())
+	stopped := []any{"addr", addr, "role", s.opt.Role, "store", s.st.Name(), "uptime", time.Since(start).Round(time.Second)}
+	var de *DrainError
+	switch {
+	case err == nil:
+		s.log.Info("stopped", stopped...)
+	case errors.As(err, &de):
+		s.log.Warn("stopped", append(stopped, "cut", de.Cut, "error", err)...)
+	default:
+		s.log.Error("stopped", append(stopped, "error", err)...)
+	}
 	return err
 }
 

@@ -30,7 +30,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/mediaproxy"
@@ -67,6 +66,9 @@ type Options struct {
 	// Ready, when set, receives the listening address once the server
 	// accepts connections.
 	Ready func(addr string)
+	// Grace bounds the drain of in-flight requests on shutdown (default
+	// DefaultGrace); requests still running then are cut (see DrainError).
+	Grace time.Duration
 }
 
 // RoleError is New's refusal of a role the store cannot serve.
@@ -84,6 +86,7 @@ type Server struct {
 	proxy   *mediaproxy.Proxy
 	reg     *prometheus.Registry
 	metrics *metrics
+	http    *httpState // http.go
 
 	mu        sync.Mutex
 	builder   string // "active", "standby" or "" (not a builder)
@@ -183,6 +186,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 	for _, r := range []string{"ok", "error"} {
 		s.metrics.builds.WithLabelValues(r)
 	}
+	s.newHTTPState()
 
 	popt := opt.Pipeline
 	if cfg.Images.Proxy == "builtin" {
@@ -197,6 +201,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) (*Server, error) {
 		s.proxy, err = mediaproxy.New(mediaproxy.Options{
 			Secret: secret, MaxBytes: cfg.Fetch.MaxBytes, CacheDir: cfg.Images.CacheDir, CacheSize: cfg.Images.CacheSize,
 			Referers: cfg.Images.Referers, AllowPrivate: cfg.Images.AllowPrivate, UserAgent: cfg.Fetch.UserAgent, Metrics: pm,
+			WriteTimeout: limits(cfg.Serve).WriteTimeout, Logger: log,
 		})
 		if err != nil {
 			return nil, err
@@ -235,21 +240,6 @@ func BuiltinProxyURL(cfg *config.Config, secret []byte) func(string) string {
 		base = cfg.Site.URL
 	}
 	return func(u string) string { return mediaproxy.URL(base, secret, u) }
-}
-
-// Handler is the daemon's HTTP surface.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	if s.proxy != nil {
-		mux.Handle("/img/", s.proxy)
-	}
-	mux.HandleFunc("/healthz", s.healthz)
-	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	if s.cfg.Site.Dir != "" && s.serves(RoleWeb) {
-		files := http.FileServer(http.Dir(s.cfg.Site.Dir))
-		mux.Handle("/", files)
-	}
-	return mux
 }
 
 // serves reports whether this process plays role (role all plays every).

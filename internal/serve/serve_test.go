@@ -175,14 +175,5 @@ sources:
 
 func get(t *testing.T, url string, want int) string {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("GET %s: %d, want %d: %s", url, resp.StatusCode, want, b)
-	}
-	return string(b)
+	return getWith(t, http.DefaultClient, url, want)
 }

@@ -82,6 +82,9 @@ func (b *builder) jobs() []job {
 	js = append(js, b.file("categories/index.html", func(buf *bytes.Buffer) error {
 		return b.tpl.categories.Execute(buf, b.categoriesPage())
 	}))
+	js = append(js, b.file("404.html", func(buf *bytes.Buffer) error {
+		return b.tpl.categories.Execute(buf, b.notFoundPage())
+	}))
 	js = append(js, b.stream("search.json", b.searchIndex))
 	if b.base != "" {
 		js = append(js, b.feedJob("", "", b.opt.Title, b.entries))
@@ -253,5 +256,21 @@ func (b *builder) categoriesPage() *page {
 	if b.base != "" {
 		p.Canonical = b.abs("categories/")
 	}
+	return p
+}
+
+// notFoundPage is 404.html, which `feedpost serve` answers unknown paths
+// with: the site's chrome, "page not found" and the category tree, so a
+// reader who followed a link to a pruned post can go on from there. It is
+// served at any URL, so its <base href> is the site's path on its server
+// (Site.Root), not a path relative to where the file is.
+func (b *builder) notFoundPage() *page {
+	p := b.categoriesPage()
+	t := b.labels
+	p.Base = b.root
+	p.Kind, p.Heading = "notfound", t.NotFound
+	p.Title, p.Description = t.NotFound+" - "+b.opt.Title, ""
+	p.Crumbs = []link{{Name: t.Home, Href: b.path("")}, {Name: t.NotFound}}
+	p.Canonical = ""
 	return p
 }

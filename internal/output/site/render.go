@@ -189,6 +189,7 @@ type labels struct {
 	Home, Latest, Categories, Sources, Search, NoResults, NoPosts string
 	ReadOriginal, Newer, Older, PrevPage, NextPage, PageOf        string
 	Subscribe, Author, Posts, PoweredBy                           string
+	NotFound                                                      string
 }
 
 var zhLabels = labels{
@@ -197,6 +198,7 @@ var zhLabels = labels{
 	ReadOriginal: "阅读原文", Newer: "较新一篇", Older: "较旧一篇",
 	PrevPage: "上一页", NextPage: "下一页", PageOf: "第 %d / %d 页",
 	Subscribe: "订阅", Author: "作者", Posts: "篇", PoweredBy: "由 feedpost 生成",
+	NotFound: "页面不存在",
 }
 
 var enLabels = labels{
@@ -205,6 +207,7 @@ var enLabels = labels{
 	ReadOriginal: "Read the original", Newer: "Newer", Older: "Older",
 	PrevPage: "Previous", NextPage: "Next", PageOf: "Page %d of %d",
 	Subscribe: "Subscribe", Author: "Author", Posts: "posts", PoweredBy: "Built with feedpost",
+	NotFound: "Page not found",
 }
 
 func labelsFor(lang string) *labels {

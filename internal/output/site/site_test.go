@@ -219,6 +219,9 @@ func TestLinksAreRelativeToTheRoot(t *testing.T) {
 		if !strings.HasSuffix(f.Path, ".html") {
 			continue
 		}
+		if f.Path == "404.html" {
+			continue // served at any URL: its base is the site's path on its server (TestNotFoundPage)
+		}
 		pages++
 		doc := readDoc(t, opt.Dir, f.Path)
 		if got := resolve(t, doc, f.Path, "./"); got != "/" {
@@ -709,12 +712,12 @@ func TestSitemapAndSearch(t *testing.T) {
 			t.Errorf("sitemap lacks %s", w)
 		}
 	}
-	// Every HTML page is in the sitemap, nothing else.
+	// Every HTML page but the 404 page is in the sitemap, nothing else.
 	var m manifest
 	json.Unmarshal([]byte(readText(t, opt.Dir, manifestName)), &m)
 	html := 0
 	for _, f := range m.Files {
-		if strings.HasSuffix(f.Path, ".html") {
+		if strings.HasSuffix(f.Path, ".html") && f.Path != "404.html" {
 			html++
 		}
 	}
@@ -1019,4 +1022,31 @@ func sameFiles(t *testing.T, want, got, what string) int {
 		return nil
 	})
 	return n
+}
+
+// TestNotFoundPage: the site has a 404.html in its own style, which
+// `feedpost serve` answers unknown paths with. It is served at any URL, so
+// its <base href> is the site's path on its server (the path of site.url),
+// and its links are relative to that.
+func TestNotFoundPage(t *testing.T) {
+	for _, tc := range []struct{ lang, url, base string }{
+		{"zh-CN", "https://news.example.com", "/"},
+		{"en", "https://example.com/news/", "/news/"},
+		{"en", "", "/"},
+	} {
+		opt := testOptions(t)
+		opt.Language, opt.URL = tc.lang, tc.url
+		build(t, testPosts(), opt)
+		page := readText(t, opt.Dir, "404.html")
+		heading := map[string]string{"zh-CN": "页面不存在", "en": "Page not found"}[tc.lang]
+		for _, want := range []string{"<h1 class=\"page-title\">" + heading + "</h1>", `class="kind-notfound"`,
+			`<base href="` + tc.base + `">`, `href="assets/style.css?v=`, `href="categories/"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s %s: 404.html lacks %s", tc.lang, tc.url, want)
+			}
+		}
+		if strings.Contains(page, `rel="canonical"`) {
+			t.Errorf("%s: 404.html has a canonical URL", tc.lang)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package mediaproxy
+package imagefetch
 
 import (
 	"fmt"
@@ -33,13 +33,13 @@ func mergeReferers(extra map[string]string) (map[string]string, error) {
 		key := strings.ToLower(strings.TrimSpace(pattern))
 		host := strings.TrimPrefix(key, "*.")
 		if host == "" || strings.ContainsAny(host, "*/:@ ") {
-			return nil, fmt.Errorf("mediaproxy: referer pattern %q: want a host name or *.domain", pattern)
+			return nil, fmt.Errorf("imagefetch: referer pattern %q: want a host name or *.domain", pattern)
 		}
 		ref = strings.TrimSpace(ref)
 		if ref != "" {
 			u, err := url.Parse(ref)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return nil, fmt.Errorf("mediaproxy: referer for %q: %q is not an absolute http(s) URL", pattern, ref)
+				return nil, fmt.Errorf("imagefetch: referer for %q: %q is not an absolute http(s) URL", pattern, ref)
 			}
 		}
 		table[key] = ref

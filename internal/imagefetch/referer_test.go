@@ -1,4 +1,4 @@
-package mediaproxy
+package imagefetch
 
 import (
 	"bytes"
@@ -7,12 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/feedpost/feedpost/internal/imagetest"
 )
-
-func testutilCount(m *Metrics, outcome string) float64 {
-	return testutil.ToFloat64(m.Requests.WithLabelValues(outcome))
-}
 
 // memTransport answers from memory and records the requests it gets, so the
 // headers sent to hosts that cannot be reached from a test can be checked.
@@ -46,7 +42,7 @@ func (m *memTransport) take() []*http.Request {
 }
 
 func TestRefererTable(t *testing.T) {
-	img := testImage(t, "png", 8, 8, 1)
+	img := imagetest.Encode(t, "png", 8, 8, 1)
 	builtin := map[string]string{
 		"http://wx1.sinaimg.cn/large/a.jpg":          "https://weibo.com/",
 		"https://tva1.sinaimg.cn/crop.0.0/b.jpg":     "https://weibo.com/",
@@ -88,10 +84,10 @@ func TestRefererTable(t *testing.T) {
 		}, override},
 	} {
 		mt := &memTransport{img: img}
-		p := newProxy(t, Options{Transport: mt, Referers: tc.referers, UserAgent: "test-agent/1"})
+		d := newDownloader(t, Options{Transport: mt, Referers: tc.referers, UserAgent: "test-agent/1"})
 		for rawURL, want := range tc.want {
-			if w := get(p, rawURL); w.Code != 200 {
-				t.Fatalf("%s %s: status %d: %s", tc.name, rawURL, w.Code, w.Body)
+			if _, _, err := fetchBytes(t, d, rawURL); err != nil {
+				t.Fatalf("%s %s: %v", tc.name, rawURL, err)
 			}
 			reqs := mt.take()
 			if len(reqs) != 1 {
@@ -115,19 +111,19 @@ func TestRefererTable(t *testing.T) {
 // TestRefererOnRedirect: each hop gets the Referer of its own host, never
 // the previous URL (which net/http would send by default).
 func TestRefererOnRedirect(t *testing.T) {
-	mt := &memTransport{img: testImage(t, "png", 8, 8, 1), redirects: map[string]string{
+	mt := &memTransport{img: imagetest.Encode(t, "png", 8, 8, 1), redirects: map[string]string{
 		"https://example.com/r":       "https://wx1.sinaimg.cn/x.jpg",
 		"https://wx1.sinaimg.cn/r":    "https://example.com/y.png",
 		"https://wx1.sinaimg.cn/same": "/z.jpg",
 	}}
-	p := newProxy(t, Options{Transport: mt})
+	d := newDownloader(t, Options{Transport: mt})
 	for start, want := range map[string][]string{
 		"https://example.com/r":       {"", "https://weibo.com/"},
 		"https://wx1.sinaimg.cn/r":    {"https://weibo.com/", ""},
 		"https://wx1.sinaimg.cn/same": {"https://weibo.com/", "https://weibo.com/"},
 	} {
-		if w := get(p, start); w.Code != 200 {
-			t.Fatalf("%s: status %d: %s", start, w.Code, w.Body)
+		if _, _, err := fetchBytes(t, d, start); err != nil {
+			t.Fatalf("%s: %v", start, err)
 		}
 		reqs := mt.take()
 		if len(reqs) != len(want) {
