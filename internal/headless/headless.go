@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"sync"
@@ -477,6 +478,11 @@ func Console(events []Event) []string {
 				} `json:"entry"`
 			}
 			json.Unmarshal(e.Params, &l)
+			if u, err := url.Parse(l.Entry.URL); err == nil && u.Path == "/favicon.ico" && l.Entry.Source == "network" {
+				// The browser asks for /favicon.ico by itself, and reports
+				// its 404 some times and not others: not the page's doing.
+				continue
+			}
 			out = append(out, l.Entry.Source+" "+l.Entry.Level+": "+l.Entry.Text+" ("+l.Entry.URL+")")
 		}
 	}

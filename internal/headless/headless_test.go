@@ -123,4 +123,7 @@ func TestScreenshotAndConsole(t *testing.T) {
 			t.Errorf("console lacks %q:\n%s", want, console)
 		}
 	}
+	if strings.Contains(console, "favicon.ico") {
+		t.Errorf("the browser's own favicon request is in the console:\n%s", console)
+	}
 }
