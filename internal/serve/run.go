@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedpost/feedpost/internal/pipeline"
+	"github.com/feedpost/feedpost/internal/schedule"
 )
 
 // Run serves and plays its roles until ctx is cancelled or the HTTP server
@@ -196,7 +197,7 @@ func (s *Server) buildLoop(ctx context.Context) {
 				s.log.Error("taking the builder lock", "error", err)
 			}
 			s.setBuilder("standby")
-			if sleepCtx(ctx, s.opt.Standby) != nil {
+			if schedule.Sleep(ctx, s.opt.Standby) != nil {
 				break
 			}
 			continue
@@ -209,7 +210,7 @@ func (s *Server) buildLoop(ctx context.Context) {
 		if first || time.Since(lastRound) >= idleRound || s.needsBuild(ctx) {
 			err := s.build(ctx)
 			first, lastRound = false, time.Now()
-			if err != nil && sleepCtx(ctx, pollEvery) != nil { // a failing build is retried, not spun
+			if err != nil && schedule.Sleep(ctx, pollEvery) != nil { // a failing build is retried, not spun
 				break
 			}
 			continue
@@ -317,16 +318,4 @@ func (s *Server) builderState() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.builder
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
