@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -107,6 +108,24 @@ func Launch(bin, userDataDir string, extra ...string) (*Browser, error) {
 	}
 	go b.read(in)
 	return b, nil
+}
+
+// Start is Launch and NewPage for a test: the browser's profile is in
+// t.TempDir(), and it is closed when t ends; a failure to start fails t.
+func Start(t testing.TB, bin string, extra ...string) *Page {
+	t.Helper()
+	b, err := Launch(bin, t.TempDir(), extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	p, err := b.NewPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // read dispatches the browser's messages until the pipe closes.

@@ -24,17 +24,9 @@ func TestPage(t *testing.T) {
 		fmt.Fprint(w, `<!doctype html><title>t</title><p id=p>x</p><script>alert("hi"); window.mark("called"); document.getElementById("p").textContent = "after";</script>`)
 	}))
 	defer srv.Close()
-	b, err := Launch(bin, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	p := Start(t, bin)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	p, err := b.NewPage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := p.Call(ctx, "Runtime.addBinding", map[string]any{"name": "mark"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -82,17 +74,9 @@ func TestScreenshotAndConsole(t *testing.T) {
 			`<p id=p>x</p><img src=/missing.png><script>console.warn("careful", 42); document.getElementById("p").textContent = "after";</script>`)
 	}))
 	defer srv.Close()
-	b, err := Launch(bin, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	p := Start(t, bin)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	p, err := b.NewPage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := p.SetViewport(ctx, 390, 700); err != nil {
 		t.Fatal(err)
 	}

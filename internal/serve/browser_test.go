@@ -154,17 +154,9 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		}
 		return home.ResolveReference(u).String()
 	}
-	b, err := headless.Launch(bin, t.TempDir(), "--ignore-certificate-errors", "--host-resolver-rules="+rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	p := headless.Start(t, bin, "--ignore-certificate-errors", "--host-resolver-rules="+rules)
 	bctx, bcancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer bcancel()
-	p, err := b.NewPage(bctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	console := open(t, bctx, p, 1280, 1000, site+"/")
 	dom := html(t, bctx, p)
 	for _, c := range console {

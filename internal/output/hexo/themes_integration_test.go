@@ -518,17 +518,9 @@ func screenshots(t *testing.T, bin string, publics map[string]string, modules st
 	port := func(u string) string { return u[strings.LastIndex(u, ":")+1:] }
 	rules := "MAP *:443 127.0.0.1:" + port(tls.URL) + ", MAP *:80 127.0.0.1:" + port(plain.URL) + ", EXCLUDE 127.0.0.1"
 
-	b, err := headless.Launch(bin, t.TempDir(), "--ignore-certificate-errors", "--host-resolver-rules="+rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	p := headless.Start(t, bin, "--ignore-certificate-errors", "--host-resolver-rules="+rules)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	p, err := b.NewPage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := p.SetViewport(ctx, 1280, 900); err != nil {
 		t.Fatal(err)
 	}

@@ -38,17 +38,9 @@ func TestOpensFromDisk(t *testing.T) {
 
 	// Every host name fails to resolve: the pages are on disk and on
 	// loopback.
-	b, err := headless.Launch(bin, t.TempDir(), "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	p := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	p, err := b.NewPage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := p.SetViewport(ctx, 1280, 900); err != nil {
 		t.Fatal(err)
 	}
