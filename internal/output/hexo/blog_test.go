@@ -1,30 +1,18 @@
 package hexo
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// file and folder make the trees of the tests (os.CopyFS writes them).
+func file(data string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(data)} }
+
+var folder = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
 
 // TestBlogRoot: which folders are Hexo blogs for `init` (IsBlogRoot,
 // OpenBlog) and for the config (BlogAt: Hexo's keys needed), and what is
@@ -33,34 +21,36 @@ func TestBlogRoot(t *testing.T) {
 	const hexoPkg = `{"dependencies": {"hexo": "^8.0.0", "hexo-renderer-ejs": "^2.0.0"}, "devDependencies": {"hexo-server": "^3.0.0"}}`
 	for _, c := range []struct {
 		name   string
-		files  map[string]string
+		files  fstest.MapFS
 		isRoot bool // IsBlogRoot
 		at     bool // BlogAt finds it
 		want   Blog // OpenBlog's, paths relative to the folder
 		err    string
 	}{
-		{name: "hexo init", files: map[string]string{"_config.yml": "title: 我的博客\ntheme: hexo-theme-NexT\nsource_dir: src\npublic_dir: www\ntimezone: Asia/Tokyo\n", "package.json": hexoPkg},
+		{name: "hexo init", files: fstest.MapFS{"_config.yml": file("title: 我的博客\ntheme: hexo-theme-NexT\nsource_dir: src\npublic_dir: www\ntimezone: Asia/Tokyo\n"), "package.json": file(hexoPkg)},
 			isRoot: true, at: true,
 			want: Blog{Title: "我的博客", Theme: "hexo-theme-NexT", Timezone: "Asia/Tokyo", TimezoneLine: 5, SourceDir: "src", PublicDir: "www", UpdatedOption: "mtime"}},
-		{name: "themes off", files: map[string]string{"_config.yml": "theme: false\n", "source/": ""},
+		{name: "themes off", files: fstest.MapFS{"_config.yml": file("theme: false\n"), "source": folder},
 			isRoot: true, at: true, want: Blog{SourceDir: "source", PublicDir: "public", UpdatedOption: "mtime"}},
-		{name: "package.json with a hexo key", files: map[string]string{"_config.yml": "title: t\n", "package.json": `{"hexo": {"version": "8.0.0"}}`},
+		{name: "package.json with a hexo key", files: fstest.MapFS{"_config.yml": file("title: t\n"), "package.json": file(`{"hexo": {"version": "8.0.0"}}`)},
 			isRoot: true, want: Blog{Title: "t", SourceDir: "source", PublicDir: "public", UpdatedOption: "mtime"}},
-		{name: "_config.yaml", files: map[string]string{"_config.yaml": "permalink: :title/\n", "source/": ""},
+		{name: "_config.yaml", files: fstest.MapFS{"_config.yaml": file("permalink: :title/\n"), "source": folder},
 			isRoot: true, at: true, want: Blog{SourceDir: "source", PublicDir: "public", UpdatedOption: "mtime"}},
-		{name: "empty config", files: map[string]string{"_config.yml": "", "source/": ""},
+		{name: "empty config", files: fstest.MapFS{"_config.yml": file(""), "source": folder},
 			isRoot: true, want: Blog{SourceDir: "source", PublicDir: "public", UpdatedOption: "mtime"}},
-		{name: "Jekyll", files: map[string]string{"_config.yml": "markdown: kramdown\n"},
+		{name: "Jekyll", files: fstest.MapFS{"_config.yml": file("markdown: kramdown\n")},
 			want: Blog{SourceDir: "source", PublicDir: "public", UpdatedOption: "mtime"}},
-		{name: "not a mapping", files: map[string]string{"_config.yml": "- a\n", "source/": ""},
+		{name: "not a mapping", files: fstest.MapFS{"_config.yml": file("- a\n"), "source": folder},
 			isRoot: true, err: "not a mapping"},
-		{name: "bad YAML", files: map[string]string{"_config.yml": "theme: [\n", "package.json": hexoPkg},
+		{name: "bad YAML", files: fstest.MapFS{"_config.yml": file("theme: [\n"), "package.json": file(hexoPkg)},
 			isRoot: true, err: "_config.yml"},
-		{name: "no config", files: map[string]string{"package.json": hexoPkg, "source/": ""}, err: "is not a Hexo blog"},
+		{name: "no config", files: fstest.MapFS{"package.json": file(hexoPkg), "source": folder}, err: "is not a Hexo blog"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeTree(t, dir, c.files)
+			if err := os.CopyFS(dir, c.files); err != nil {
+				t.Fatal(err)
+			}
 			if got := IsBlogRoot(dir); got != c.isRoot {
 				t.Errorf("IsBlogRoot = %v", got)
 			}
@@ -93,11 +83,16 @@ func TestDependencies(t *testing.T) {
 	if d := b.Dependencies(); d != nil {
 		t.Errorf("no package.json: %v", d)
 	}
-	writeTree(t, dir, map[string]string{"package.json": `{"dependencies": {"hexo": "8"}, "devDependencies": {"hexo-renderer-ejs": "2"}}`})
+	pkg := filepath.Join(dir, "package.json")
+	if err := os.WriteFile(pkg, []byte(`{"dependencies": {"hexo": "8"}, "devDependencies": {"hexo-renderer-ejs": "2"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if d := b.Dependencies(); len(d) != 2 || !d["hexo"] || !d["hexo-renderer-ejs"] {
 		t.Errorf("dependencies %v", d)
 	}
-	writeTree(t, dir, map[string]string{"package.json": `{}`})
+	if err := os.WriteFile(pkg, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if d := b.Dependencies(); d == nil || len(d) != 0 {
 		t.Errorf("empty package.json: %v", d)
 	}

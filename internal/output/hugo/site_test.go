@@ -1,11 +1,16 @@
 package hugo
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+	"testing/fstest"
 )
+
+func file(data string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(data)} }
+
+var folder = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
 
 // TestReadSite: which folders are Hugo sites, and where their content and
 // output go.
@@ -13,39 +18,30 @@ func TestReadSite(t *testing.T) {
 	abs := filepath.Join(t.TempDir(), "www")
 	for _, c := range []struct {
 		name  string
-		files map[string]string // "x/" is a folder
+		files fstest.MapFS
 		// want: the config file, contentDir and publishDir relative to the
 		// site ("" config: not a site)
 		config, content, publish string
 	}{
-		{"hugo.toml alone", map[string]string{"hugo.toml": "title = 'x'\n"}, "hugo.toml", "content", "public"},
-		{"TOML keys", map[string]string{"hugo.toml": "baseURL = \"https://example.org/\"\ncontentDir = \"web\"\npublishDir = 'docs'\n"},
+		{"hugo.toml alone", fstest.MapFS{"hugo.toml": file("title = 'x'\n")}, "hugo.toml", "content", "public"},
+		{"TOML keys", fstest.MapFS{"hugo.toml": file("baseURL = \"https://example.org/\"\ncontentDir = \"web\"\npublishDir = 'docs'\n")},
 			"hugo.toml", "web", "docs"},
-		{"YAML keys", map[string]string{"config.yaml": "contentDir: src/content # ours\npublishDir: out\n", "layouts/": ""},
+		{"YAML keys", fstest.MapFS{"config.yaml": file("contentDir: src/content # ours\npublishDir: out\n"), "layouts": folder},
 			"config.yaml", "src/content", "out"},
-		{"JSON keys", map[string]string{"hugo.json": "{\n  \"contentDir\": \"c\",\n  \"publishDir\": \"p\"\n}\n"}, "hugo.json", "c", "p"},
-		{"absolute publishDir", map[string]string{"hugo.yaml": "publishDir: " + abs + "\n"}, "hugo.yaml", "content", abs},
-		{"hugo.* before config.*", map[string]string{"config.toml": "publishDir = 'a'\n", "hugo.toml": "publishDir = 'b'\n", "content/": ""},
+		{"JSON keys", fstest.MapFS{"hugo.json": file("{\n  \"contentDir\": \"c\",\n  \"publishDir\": \"p\"\n}\n")}, "hugo.json", "c", "p"},
+		{"absolute publishDir", fstest.MapFS{"hugo.yaml": file("publishDir: " + abs + "\n")}, "hugo.yaml", "content", abs},
+		{"hugo.* before config.*", fstest.MapFS{"config.toml": file("publishDir = 'a'\n"), "hugo.toml": file("publishDir = 'b'\n"), "content": folder},
 			"hugo.toml", "content", "b"},
-		{"config.toml beside content/", map[string]string{"config.toml": "title = 'x'\n", "content/": ""}, "config.toml", "content", "public"},
-		{"config.toml beside archetypes/", map[string]string{"config.toml": "", "archetypes/": ""}, "config.toml", "content", "public"},
-		{"a config.yaml alone is not Hugo's", map[string]string{"config.yaml": "x: 1\n"}, "", "", ""},
-		{"a hugo.toml folder is no config", map[string]string{"hugo.toml/": ""}, "", "", ""},
+		{"config.toml beside content/", fstest.MapFS{"config.toml": file("title = 'x'\n"), "content": folder}, "config.toml", "content", "public"},
+		{"config.toml beside archetypes/", fstest.MapFS{"config.toml": file(""), "archetypes": folder}, "config.toml", "content", "public"},
+		{"a config.yaml alone is not Hugo's", fstest.MapFS{"config.yaml": file("x: 1\n")}, "", "", ""},
+		{"a hugo.toml folder is no config", fstest.MapFS{"hugo.toml": folder}, "", "", ""},
 		{"nothing", nil, "", "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for name, data := range c.files {
-				p := filepath.Join(dir, filepath.FromSlash(name))
-				if strings.HasSuffix(name, "/") {
-					if err := os.MkdirAll(p, 0o755); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
+			if err := os.CopyFS(dir, c.files); err != nil {
+				t.Fatal(err)
 			}
 			s, err := ReadSite(dir)
 			if err != nil {
