@@ -98,6 +98,7 @@ type Content struct {
 type Hexo struct {
 	Dir              string // absolute; "" disables Hexo output
 	CoverKeys        []string
+	CardKey          string // the cover key that gets the thumbnail (the preset's, when CoverKeys has it)
 	Comments         bool
 	EscapeBraces     bool
 	Theme            string     // `theme` as written: auto (default) or a preset name

@@ -79,7 +79,7 @@ func (m *Mirror) Thumbnail(f File, w *output.Writer) (string, error) {
 		return f.Name, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("thumbnail of %s: decode: %w", f.Name, err)
+		return "", fmt.Errorf("thumbnail of %s: %w: %w", f.Name, ErrUnreadable, err)
 	}
 	thumb := fill(img, tw, th, orientation)
 	alpha := !opaque(thumb)
@@ -91,7 +91,7 @@ func (m *Mirror) Thumbnail(f File, w *output.Writer) (string, error) {
 		err = jpeg.Encode(&buf, thumb, &jpeg.Options{Quality: 85})
 	}
 	if err != nil {
-		return "", fmt.Errorf("thumbnail of %s: encode: %w", f.Name, err)
+		return "", fmt.Errorf("thumbnail of %s: %w: encode: %w", f.Name, ErrUnreadable, err)
 	}
 	for _, dir := range m.opt.Dirs {
 		if _, err := w.Update(filepath.Join(dir, name), buf.Bytes()); err != nil {
@@ -100,6 +100,10 @@ func (m *Mirror) Thumbnail(f File, w *output.Writer) (string, error) {
 	}
 	return name, nil
 }
+
+// ErrUnreadable is the error of a thumbnail whose picture does not decode
+// (its header passed the downloader's checks, its pixels are broken).
+var ErrUnreadable = errors.New("picture cannot be decoded")
 
 // fill returns img turned upright by orientation (1–8, EXIF), cropped to
 // the aspect w:h around its centre and scaled to w×h.

@@ -29,7 +29,7 @@ type Image struct {
 }
 
 // Mirrored reports whether the image has a file.
-func (im *Image) Mirrored() bool { return im.Name != "" }
+func (im Image) Mirrored() bool { return im.Name != "" }
 
 // PostImage is one image a post uses: in its body, or as its cover.
 type PostImage struct {
