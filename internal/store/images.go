@@ -257,10 +257,11 @@ func (s *Store) MarkPending(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// UsedImageNames returns the file names (mirrored images and their
-// thumbnails) that live posts use.
+// UsedImageNames returns the file names that live posts use: mirrored
+// images, and the thumbnails of those that are a live post's cover.
 func (s *Store) UsedImageNames(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT images.name, images.thumb FROM images
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT images.name,
+			CASE WHEN post_images.cover = 1 THEN images.thumb ELSE '' END FROM images
 		JOIN post_images ON post_images.url = images.url
 		JOIN items ON items.id = post_images.post_id
 		WHERE items.pruned = 0 AND images.name <> ''`)
