@@ -79,10 +79,24 @@ func (s *Store) Images(ctx context.Context, urls []string) (map[string]Image, er
 	return out, nil
 }
 
-// PutImages inserts or replaces images, in one transaction.
+// PutImages inserts or replaces images, in one transaction; of two with
+// the same URL the last counts.
 func (s *Store) PutImages(ctx context.Context, images []Image) error {
 	if len(images) == 0 {
 		return nil
+	}
+	last := make(map[string]int, len(images))
+	for i, im := range images {
+		last[im.URL] = i
+	}
+	if len(last) < len(images) {
+		uniq := make([]Image, 0, len(last))
+		for i, im := range images {
+			if last[im.URL] == i {
+				uniq = append(uniq, im)
+			}
+		}
+		images = uniq
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for batch := range slices.Chunk(images, putBatch) {
