@@ -166,7 +166,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	start := r.now()
 	b, err := r.BuildOutputs(ctx, BuildOptions{Full: true})
 	sum := &Summary{Sources: []SourceResult{}, PostsWritten: b.PostsWritten, PagesWritten: b.PagesWritten,
-		Pruned: b.Pruned, Note: b.Note}
+		Pruned: b.Pruned, Note: b.Note, Images: b.Images}
 	if err == nil {
 		sum.PostsTotal, err = r.st.CountItems(ctx, "")
 	}

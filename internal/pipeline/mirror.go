@@ -36,9 +36,9 @@ import (
 
 // ImageCounts are what a build did with images, for the run summary.
 type ImageCounts struct {
-	Mirrored int `json:"images_mirrored"` // downloaded (or read from a local feed's folder) and written
-	Reused   int `json:"images_reused"`   // already mirrored
-	Failed   int `json:"images_failed"`   // could not be fetched: the post shows images.fallback
+	Mirrored int `json:"mirrored"` // downloaded (or read from a local feed's folder) and written
+	Reused   int `json:"reused"`   // already mirrored
+	Failed   int `json:"failed"`   // could not be fetched: the post shows images.fallback
 }
 
 func (c *ImageCounts) add(o ImageCounts) {
@@ -464,6 +464,9 @@ func (r *Runner) markStale(ctx context.Context, all bool) error {
 	}
 	return r.st.MarkPending(ctx, stale)
 }
+
+// MirrorOn reports whether images are mirrored (images.proxy: mirror).
+func (r *Runner) MirrorOn() bool { return r.mirror != nil }
 
 // PruneImages removes (or, with dryRun, lists) the mirrored files that no
 // live post uses — what `feedpost prune --images` shows — and forgets the

@@ -399,4 +399,28 @@ func TestMirrorLocalFeed(t *testing.T) {
 			t.Errorf("a local image that failed stays in the post:\n%s", p)
 		}
 	}
+
+	// prune --images: an orphan (a mirror name no post uses) is found and
+	// removed; a file of the user's is left alone.
+	mdir := filepath.Join(dir, "blog", "source", "images", "feedpost")
+	orphan := filepath.Join(mdir, strings.Repeat("ab", 32)+".jpg")
+	mine := filepath.Join(mdir, "logo.png")
+	os.WriteFile(orphan, []byte("x"), 0o644)
+	os.WriteFile(mine, []byte("x"), 0o644)
+	r := New(e.cfg, e.st, Options{})
+	got, err := r.PruneImages(context.Background(), true)
+	if err != nil || len(got) != 1 || got[0] != orphan {
+		t.Fatalf("dry run: %v %v", got, err)
+	}
+	if _, err := os.Stat(orphan); err != nil {
+		t.Fatal("a dry run removed the orphan")
+	}
+	if got, err = r.PruneImages(context.Background(), false); err != nil || len(got) != 1 {
+		t.Fatalf("prune: %v %v", got, err)
+	}
+	for path, gone := range map[string]bool{orphan: true, mine: false, filepath.Join(mdir, name): false} {
+		if _, err := os.Stat(path); (err != nil) != gone {
+			t.Errorf("%s: gone %v, want %v", path, err != nil, gone)
+		}
+	}
 }
