@@ -141,7 +141,7 @@ func TestMirror(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	})
-	base := srv.URL                                             // 127.0.0.1
+	base := srv.URL                                              // 127.0.0.1
 	hot := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // the hotlink-protected host
 	feed := newFeedServer(t, rss(
 		item("a", "全部种类", `<p><img src="`+base+`/ok.jpg"><img src="`+hot+`/hot.jpg"><img src="`+base+`/slow.jpg">`+

@@ -38,7 +38,7 @@ func TestHugoBuildsMirroredPost(t *testing.T) {
 	dir := t.TempDir()
 	site := filepath.Join(dir, "site")
 	for name, data := range map[string]string{
-		"site/hugo.toml":                   "baseURL = \"https://news.example.com/\"\ntitle = \"镜像\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\", \"taxonomy\", \"term\"]\n",
+		"site/hugo.toml":                    "baseURL = \"https://news.example.com/\"\ntitle = \"镜像\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\", \"taxonomy\", \"term\"]\n",
 		"site/layouts/_default/single.html": "<cover>{{ with .Params.images }}<img src=\"{{ index . 0 }}\">{{ end }}</cover><article>{{ .Content }}</article>",
 		"site/layouts/_default/list.html":   "{{ range .Pages }}{{ .Title }}{{ end }}",
 		"feed.xml": `<?xml version="1.0"?><rss version="2.0"><channel><title>镜像</title><link>https://m.example/</link>
