@@ -283,13 +283,7 @@ func (r *Runner) postOf(ctx context.Context, it *store.Item, rerender bool) (pos
 // change since they were rendered). Finding them reads a few bytes per
 // post (store.EachFingerprint); only the stale ones are loaded.
 func (r *Runner) rewriteStale(ctx context.Context) (int, error) {
-	var stale []string
-	err := r.st.EachFingerprint(ctx, func(id, sourceKey, fp string) error {
-		if fp != r.fingerprint(sourceKey) {
-			stale = append(stale, id)
-		}
-		return nil
-	})
+	stale, err := r.staleIDs(ctx)
 	if err != nil || len(stale) == 0 {
 		return 0, err
 	}
@@ -307,6 +301,19 @@ func (r *Runner) rewriteStale(ctx context.Context) (int, error) {
 		}
 		return nil
 	}, false, true)
+}
+
+// staleIDs lists the posts whose stored rendering was made under other
+// settings than this Runner's.
+func (r *Runner) staleIDs(ctx context.Context) ([]string, error) {
+	var stale []string
+	err := r.st.EachFingerprint(ctx, func(id, sourceKey, fp string) error {
+		if fp != r.fingerprint(sourceKey) {
+			stale = append(stale, id)
+		}
+		return nil
+	})
+	return stale, err
 }
 
 // rewrite takes the items each gives and, on every core, renders each

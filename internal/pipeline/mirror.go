@@ -452,13 +452,7 @@ func (r *Runner) markStale(ctx context.Context, all bool) error {
 	if all {
 		return r.st.MarkPending(ctx, nil)
 	}
-	var stale []string
-	err := r.st.EachFingerprint(ctx, func(id, sourceKey, fp string) error {
-		if fp != r.fingerprint(sourceKey) {
-			stale = append(stale, id)
-		}
-		return nil
-	})
+	stale, err := r.staleIDs(ctx)
 	if err != nil || len(stale) == 0 {
 		return err
 	}
