@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -26,9 +25,9 @@ import (
 // buildFeedpost compiles this command into dir and returns the binary's path.
 func buildFeedpost(t *testing.T, dir string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
+	gobin, err := exec.LookPath("go") // go test puts its own GOROOT/bin first on PATH
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("no go command on PATH: %v", err)
 	}
 	bin := filepath.Join(dir, "feedpost")
 	cmd := exec.Command(gobin, "build", "-o", bin, ".")

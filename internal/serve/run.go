@@ -179,13 +179,24 @@ const (
 // buildLoop is the builder role: it waits as a standby until it holds the
 // builder lock, then builds whenever the store changes — after Debounce of
 // quiet, or MaxDelay after the first change at the latest — on its own
-// goroutine, so that fetching never waits for a build. On stop, an active
-// builder builds once more if the store moved since its last build, so the
-// site does not lag the store until the next start.
+// goroutine, so that fetching never waits for a build. While changes keep
+// coming (a long cycle), builds are at least MaxDelay apart, or four times
+// the last build's duration when that is longer: the builder then takes at
+// most a fifth of the machine from fetching, whatever the site's size. On
+// stop, an active builder builds once more if the store moved since its
+// last build, so the site does not lag the store until the next start.
 func (s *Server) buildLoop(ctx context.Context) {
 	changes := s.st.Changes(ctx)
 	first := true
-	var lastRound time.Time
+	var lastStart time.Time
+	var lastTook time.Duration
+	gap := func() time.Duration { return max(s.opt.MaxDelay, 4*lastTook) }
+	build := func() error {
+		lastStart = time.Now()
+		err := s.build(ctx)
+		lastTook = time.Since(lastStart)
+		return err
+	}
 	for {
 		held, err := s.runner.TakeBuilder(ctx)
 		if ctx.Err() != nil {
@@ -206,10 +217,14 @@ func (s *Server) buildLoop(ctx context.Context) {
 			s.setBuilder("active")
 			first = true
 		}
-		if first || time.Since(lastRound) >= idleRound || s.needsBuild(ctx) {
-			err := s.build(ctx)
-			first, lastRound = false, time.Now()
-			if err != nil && sleepCtx(ctx, pollEvery) != nil { // a failing build is retried, not spun
+		if needs := s.needsBuild(ctx); first || needs || time.Since(lastStart) >= idleRound {
+			if needs && !first {
+				// Work came while the last build ran: let it settle, but
+				// no later than one gap after that build began.
+				s.debounce(ctx, changes, lastStart.Add(gap()))
+			}
+			first = false
+			if err := build(); err != nil && sleepCtx(ctx, pollEvery) != nil { // a failing build is retried, not spun
 				break
 			}
 			continue
@@ -220,11 +235,10 @@ func (s *Server) buildLoop(ctx context.Context) {
 		case <-time.After(pollEvery):
 			continue
 		case <-changes:
-			s.debounce(ctx, changes)
+			s.debounce(ctx, changes, time.Now().Add(gap()))
 		}
 		if ctx.Err() == nil {
-			s.build(ctx)
-			lastRound = time.Now()
+			build()
 		}
 	}
 	// Stopping: a last build of what was stored since the last one.
@@ -238,9 +252,8 @@ func (s *Server) buildLoop(ctx context.Context) {
 	s.setBuilder("")
 }
 
-// debounce waits until no change came for Debounce, or MaxDelay passed.
-func (s *Server) debounce(ctx context.Context, changes <-chan struct{}) {
-	deadline := time.Now().Add(s.opt.MaxDelay)
+// debounce waits until no change came for Debounce, or until deadline.
+func (s *Server) debounce(ctx context.Context, changes <-chan struct{}, deadline time.Time) {
 	for {
 		wait := min(s.opt.Debounce, time.Until(deadline))
 		if wait <= 0 {
