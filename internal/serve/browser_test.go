@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"github.com/feedpost/feedpost/internal/headless"
 	"image"
 	"image/color"
 	"image/png"
@@ -211,6 +212,20 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		t.Errorf("post page lacks the article or the attribution link")
 	}
 	chrome(t, bin, rules, "--window-size=1280,1400", "--screenshot="+filepath.Join(shots, "post-1280.png"), postURL)
+	if os.Getenv("FEEDPOST_UPDATE_DOCS") != "" {
+		b, err := os.ReadFile(filepath.Join(shots, "home-1280.png"))
+		if err == nil {
+			err = os.WriteFile(filepath.Join("..", "..", "docs", "screenshot-home.png"), b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := []string{site + "/"}
+	for _, m := range regexp.MustCompile(`href="(/?posts/[0-9a-f]{16}/)"`).FindAllStringSubmatch(dom, 8) {
+		pages = append(pages, abs(m[1]))
+	}
+	checkMirroredImages(t, bin, site, pages)
 	var n int
 	filepath.WalkDir(shots, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".png") {
@@ -222,5 +237,59 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 	})
 	if n < 3 {
 		t.Errorf("want 3 screenshots in %s, found %d", shots, n)
+	}
+}
+
+// checkMirroredImages loads pages in headless Chromium with the network
+// limited to the local server (every other host fails to resolve) and
+// checks that every picture on them is the site's own mirrored copy
+// (images/<sha256>…) and loaded: naturalWidth > 0. (The example mirrors its
+// pictures: images.proxy: mirror.)
+func checkMirroredImages(t *testing.T, bin, site string, pages []string) {
+	t.Helper()
+	b, err := headless.Launch(bin, t.TempDir(), "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1280,1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	page, err := b.NewPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := regexp.MustCompile(`^` + regexp.QuoteMeta(site) + `/images/[0-9a-f]{64}(-480x270)?\.(jpg|png|gif|webp)$`)
+	withPictures := 0
+	for _, u := range pages {
+		if err := page.Navigate(ctx, u); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		var imgs []struct {
+			Src   string `json:"src"`
+			Width int    `json:"w"`
+		}
+		err := page.Evaluate(ctx, `(async () => {
+			const imgs = [...document.images];
+			imgs.forEach(i => { i.loading = "eager"; });
+			await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
+			return imgs.map(i => ({src: i.currentSrc, w: i.naturalWidth}));
+		})()`, &imgs)
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		if len(imgs) > 0 {
+			withPictures++
+		}
+		for _, im := range imgs {
+			if strings.HasSuffix(im.Src, "/assets/cover.svg") {
+				continue // the site's own drawn cover, for a post without a picture
+			}
+			if !own.MatchString(im.Src) || im.Width == 0 {
+				t.Errorf("%s: picture %s (naturalWidth %d): not a loaded mirrored copy", u, im.Src, im.Width)
+			}
+		}
+	}
+	if withPictures < 2 { // the home page and a post at least
+		t.Errorf("only %d of %d pages show pictures", withPictures, len(pages))
 	}
 }

@@ -21,7 +21,6 @@ import (
 // LISTEN/NOTIFY to wake it). pgx's database/sql adapter keeps the rest of
 // the package engine-neutral.
 
-
 // DefaultPostgresConns bounds the connections one process opens: fetch
 // workers, the builder and its lock, the listener and the web handlers
 // share them. PostgreSQL's default max_connections is 100, so ten

@@ -27,6 +27,9 @@ type Blog struct {
 	SourceDir     string // absolute `source_dir` (default source)
 	PublicDir     string // absolute `public_dir` (default public)
 	Author        string // `author:`, the blog owner's name
+	// URLRoot is `root:`, the URL path the blog is served under ("/" when
+	// unset), with a slash at each end: "/blog/".
+	URLRoot string
 }
 
 // blogSearchDepth is how many folders above hexo.dir FindBlog looks for
@@ -105,7 +108,7 @@ func parseBlogConfig(path string, data []byte) (*Blog, bool, error) {
 		return nil, false, nil
 	}
 	root := filepath.Dir(path)
-	b := &Blog{Root: root, ConfigFile: path, UpdatedOption: "mtime",
+	b := &Blog{Root: root, ConfigFile: path, UpdatedOption: "mtime", URLRoot: "/",
 		SourceDir: filepath.Join(root, "source"), PublicDir: filepath.Join(root, "public")}
 	m := doc.Content[0]
 	hexo := false
@@ -137,6 +140,10 @@ func parseBlogConfig(path string, data []byte) (*Blog, bool, error) {
 			}
 		case "author":
 			b.Author = val
+		case "root":
+			if r := strings.Trim(val, "/"); r != "" {
+				b.URLRoot = "/" + r + "/"
+			}
 		}
 	}
 	if !hexo {
