@@ -10,9 +10,10 @@ import (
 	"github.com/feedpost/feedpost/internal/pipeline"
 )
 
-// pruneCommand is `feedpost prune [--dry-run]`: apply `keep:` now.
+// pruneCommand is `feedpost prune [--dry-run] [--images]`: apply `keep:`
+// now, or (--images) remove the mirrored images no post uses.
 func pruneCommand(f *flags) *cobra.Command {
-	var dry bool
+	var dry, images bool
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "Remove the posts beyond the `keep:` limits (run and serve do it after each cycle)",
@@ -25,6 +26,9 @@ func pruneCommand(f *flags) *cobra.Command {
 			defer st.Close()
 			r := pipeline.New(cfg, st, pipeline.Options{})
 			defer r.Close()
+			if images {
+				return pruneImages(c, f, r, dry)
+			}
 			var pruned []pipeline.Pruned
 			if dry {
 				pruned, err = r.Prune(c.Context(), true)
@@ -61,5 +65,40 @@ func pruneCommand(f *flags) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "only list what would be removed")
+	cmd.Flags().BoolVar(&images, "images", false, "remove the mirrored images no post uses (images.proxy: mirror) instead")
 	return cmd
+}
+
+// pruneImages is `prune --images`: the orphans of the image mirror, found
+// (and removed unless dry) as the builder, so that no build runs beside.
+func pruneImages(c *cobra.Command, f *flags, r *pipeline.Runner, dry bool) error {
+	if !r.MirrorOn() {
+		return &exitError{exitUsage, errors.New("prune --images: images are not mirrored (images.proxy is not mirror)")}
+	}
+	held, err := r.TakeBuilder(c.Context())
+	if err == nil && !held {
+		err = errors.New("another process is the active builder: run prune --images there, or stop it")
+	}
+	var orphans []string
+	if err == nil {
+		orphans, err = r.PruneImages(c.Context(), dry)
+	}
+	if err != nil {
+		return &exitError{exitFailed, err}
+	}
+	out := c.OutOrStdout()
+	if f.json {
+		return json.NewEncoder(out).Encode(map[string]any{"dry_run": dry, "images": append([]string{}, orphans...)})
+	}
+	for _, p := range orphans {
+		fmt.Fprintln(out, p)
+	}
+	if !f.quiet {
+		verb := "removed"
+		if dry {
+			verb = "would remove"
+		}
+		fmt.Fprintf(c.ErrOrStderr(), "%s %d image files no post uses\n", verb, len(orphans))
+	}
+	return nil
 }

@@ -298,15 +298,22 @@ func TestScaleOut(t *testing.T) {
 		}
 		return nil
 	}
-	waitFor(t, "an active builder", 20*time.Second, func() bool { return active() != nil })
-	standbys := 0
-	for _, b := range builders {
-		if strings.Contains(b.get("/healthz"), `"builder":"standby"`) {
-			standbys++
+	// One active builder and one standby (the second takes its place only
+	// once it has tried the lock: wait for that, not just for the first).
+	states := func() (active, standby int) {
+		for _, b := range builders {
+			h := b.get("/healthz")
+			if strings.Contains(h, `"builder":"active"`) {
+				active++
+			} else if strings.Contains(h, `"builder":"standby"`) {
+				standby++
+			}
 		}
+		return
 	}
-	if standbys != 1 {
-		t.Errorf("%d standby builders, want 1", standbys)
+	waitFor(t, "an active builder and a standby", 20*time.Second, func() bool { a, s := states(); return a == 1 && s == 1 })
+	if a, s := states(); a != 1 || s != 1 {
+		t.Errorf("%d active and %d standby builders, want 1 and 1", a, s)
 	}
 	fetchers := []*daemon{startDaemon(t, bin, cfg, pg, "fetch"), startDaemon(t, bin, cfg, pg, "fetch"), startDaemon(t, bin, cfg, pg, "fetch")}
 

@@ -60,7 +60,7 @@ type Fetch struct {
 
 // Images is the `images:` block.
 type Images struct {
-	Proxy        string // prefix, "builtin" or ""
+	Proxy        string // prefix, "builtin", "mirror" or ""
 	ProxyScope   string // http | all | none
 	NoReferrer   bool
 	DefaultCover string
@@ -69,7 +69,25 @@ type Images struct {
 	AllowPrivate bool              // let the builtin proxy reach private/loopback addresses
 	CacheDir     string            // disk cache of the builtin proxy (absolute)
 	CacheSize    int64             // bytes
+
+	// Mirror mode (Proxy "mirror"): the folders every mirrored image is
+	// written to — images.mirror_dir, else one per output (Hexo's
+	// source/images/feedpost, Hugo's static/images/feedpost) — plus
+	// <site.dir>/images for the built-in site (SiteMirrorDir).
+	MirrorDirs    []string
+	SiteMirrorDir string // "" when the built-in site is off
+	MirrorURL     string // URL prefix posts name mirrored images by, ending in "/"
+	Fallback      string // what a post shows for an image not mirrored (yet): "original", "drop" or a proxy prefix URL
+	// Thumbnail is the size of cover thumbnails (images.thumbnail); zero
+	// when off.
+	ThumbWidth, ThumbHeight int
 }
+
+// Mirror reports whether images are mirrored (images.proxy: mirror).
+func (im *Images) Mirror() bool { return im.Proxy == ProxyMirror }
+
+// ProxyMirror is images.proxy's value for mirroring.
+const ProxyMirror = "mirror"
 
 // Content is the `content:` block.
 type Content struct {
@@ -80,6 +98,7 @@ type Content struct {
 type Hexo struct {
 	Dir              string // absolute; "" disables Hexo output
 	CoverKeys        []string
+	CardKey          string // the cover key that gets the thumbnail (the preset's, when CoverKeys has it)
 	Comments         bool
 	EscapeBraces     bool
 	Theme            string     // `theme` as written: auto (default) or a preset name

@@ -80,6 +80,9 @@ func (p *parser) hexo(n *yaml.Node, c *Config) {
 	if coverKeys != nil {
 		h.CoverKeys = coverKeys
 	}
+	if slices.Contains(h.CoverKeys, t.CardKey) {
+		h.CardKey = t.CardKey
+	}
 	h.LinkKey, h.LinkStyle, h.AuthorKey, h.SiteKey = t.LinkKey, t.LinkStyle, t.AuthorKey, t.SiteKey
 	h.FullwidthPercent = t.FullwidthPercent
 	if linkKeySet {

@@ -761,7 +761,8 @@ func (p *parser) config(doc *yaml.Node) *Config {
 	p.duration(fetch["lease"], "fetch.lease", true, &c.Fetch.Lease)
 
 	images := p.mapping(top["images"], "images", "proxy", "proxy_scope", "no_referrer", "default_cover",
-		"proxy_base", "referers", "allow_private", "cache_dir", "cache_size")
+		"proxy_base", "referers", "allow_private", "cache_dir", "cache_size",
+		"mirror_dir", "mirror_url", "fallback", "thumbnail")
 	p.images(images, c)
 
 	content := p.mapping(top["content"], "content", "iframe_hosts")
@@ -781,6 +782,7 @@ func (p *parser) config(doc *yaml.Node) *Config {
 
 	hugo := p.mapping(top["hugo"], "hugo", "dir")
 	p.dirPath(hugo["dir"], "hugo.dir", &c.Hugo.Dir)
+	p.mirror(images, c)
 
 	def := p.mapping(top["defaults"], "defaults", "limit", "interval", "max_age")
 	p.integer(def["limit"], "defaults.limit", 1, &c.Defaults.Limit)
@@ -866,9 +868,9 @@ func redactURL(s string) string {
 func (p *parser) images(m map[string]*yaml.Node, c *Config) {
 	im := &c.Images
 	var proxy string
-	if p.str(m["proxy"], "images.proxy", &proxy) && proxy != "" && proxy != "builtin" {
+	if p.str(m["proxy"], "images.proxy", &proxy) && proxy != "" && proxy != "builtin" && proxy != ProxyMirror {
 		if err := httpURL(proxy); err != nil {
-			p.fail(m["proxy"], "images.proxy", `expected "builtin", "" or an http(s) URL prefix, got %q: %v`, proxy, err)
+			p.fail(m["proxy"], "images.proxy", `expected "builtin", "mirror", "" or an http(s) URL prefix, got %q: %v`, proxy, err)
 		}
 	}
 	im.Proxy = proxy // kept as written: a prefix's trailing "?" or "/" matters

@@ -29,7 +29,7 @@ import (
 // Markdown file as one HTML block. Clean never panics: should anything in it
 // (opt.ProxyURL included) panic, it returns "", "".
 func Clean(rawHTML, base string, opt Options) (body string, firstImage string) {
-	c := cleaner{opt: opt, base: parseBase(base), blankLine: true}
+	c := cleaner{opt: opt, base: parseBase(base), local: parseLocalBase(opt.LocalBase), blankLine: true}
 	defer func() {
 		// The tokenizer is not expected to panic (FuzzClean checks it), but a
 		// panic here must not take down a whole run for one item: the body is
@@ -56,6 +56,18 @@ func parseBase(base string) *url.URL {
 		return nil
 	}
 	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return nil
+	}
+	return u
+}
+
+// parseLocalBase accepts only a file: URL with a path (Options.LocalBase).
+func parseLocalBase(base string) *url.URL {
+	if base == "" {
+		return nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || !strings.EqualFold(u.Scheme, "file") || u.Path == "" {
 		return nil
 	}
 	return u
@@ -307,6 +319,7 @@ func (a *attrs) del(id attrID) { a.set &^= 1 << id }
 type cleaner struct {
 	opt   Options
 	base  *url.URL
+	local *url.URL // Options.LocalBase, for the images of a local feed
 	b     strings.Builder
 	stack []atom.Atom // open allowed elements, closed at the end
 	rm    remover
@@ -457,7 +470,11 @@ func (c *cleaner) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 		c.urlAttr(aSrc, mediaURL)
 		c.urlAttr(aPoster, imageURL)
 		if c.a.has(aPoster) {
-			c.a.val[aPoster] = ProxyImage(c.a.val[aPoster], c.opt)
+			if p := ProxyImage(c.a.val[aPoster], c.opt); p != "" {
+				c.a.val[aPoster] = p
+			} else {
+				c.a.del(aPoster)
+			}
 		}
 		c.a.put(aControls, "")
 	case atom.Audio:
@@ -588,10 +605,14 @@ func (c *cleaner) img() bool {
 	if !srcOK {
 		return false
 	}
+	mapped := ProxyImage(src, c.opt)
+	if mapped == "" { // a local image with nowhere to go, or one the mirror drops
+		return false
+	}
 	if c.first == "" && !hasPrefixFold(src, "data:") {
 		c.first = src
 	}
-	c.a.put(aSrc, ProxyImage(src, c.opt))
+	c.a.put(aSrc, mapped)
 	if set != "" {
 		c.a.put(aSrcset, set)
 	} else {

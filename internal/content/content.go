@@ -17,4 +17,14 @@ type Options struct {
 	NoReferrer bool
 	// IframeHosts are the hosts whose https iframes survive (exact match).
 	IframeHosts []string
+	// LocalBase is the file: URL of the feed, set only for a feed the
+	// operator configured as a local file. Only then may an image name a
+	// local file: a relative image URL resolves against it (the pictures
+	// of a local feed sit beside it), and file: image URLs are accepted.
+	// Such URLs reach LocalImage, never a post as they are: an image URL
+	// of a feed fetched over HTTP can never read the local disk.
+	LocalBase string
+	// LocalImage maps a local image's file: URL to the URL a post shows
+	// (its mirrored copy); "" drops the image, as does a nil LocalImage.
+	LocalImage func(fileURL string) string
 }

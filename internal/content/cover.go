@@ -8,14 +8,15 @@ import (
 
 // Cover picks an item's cover (docs/post-format.md, "Cover"): the first of
 // feedImages (already in that order: media:thumbnail, media:content,
-// enclosure, JSON image, banner_image) that is an absolute http(s) URL,
+// enclosure, JSON image, banner_image) that is an absolute http(s) URL (or
+// a file: URL, which the parser keeps only for a local feed's images),
 // else the first body image,
 // else defaultCover with every "{n}" replaced by CoverNumber(postID), else
 // "". It returns the original URL; the caller proxies it with ProxyImage.
 func Cover(feedImages []string, firstBodyImage, defaultCover, postID string) string {
 	for _, u := range feedImages {
 		u = strings.TrimSpace(u)
-		if s := schemeOf(u); (s == "http" || s == "https") && len(u) > len(s)+3 && u[len(s):len(s)+3] == "://" {
+		if s := schemeOf(u); (s == "http" || s == "https" || s == "file") && len(u) > len(s)+3 && u[len(s):len(s)+3] == "://" {
 			return u
 		}
 	}

@@ -27,6 +27,18 @@ func (c *cleaner) resolve(raw string, kind urlKind) (string, bool) {
 		s = "https:" + s
 	}
 	scheme := schemeOf(s)
+	if c.local != nil && kind == imageURL && (scheme == "" || scheme == "file") {
+		// The image of a local feed: relative to the feed file.
+		ref, err := url.Parse(s)
+		if err != nil {
+			return "", false
+		}
+		u := c.local.ResolveReference(ref)
+		if !strings.EqualFold(u.Scheme, "file") || (u.Host != "" && u.Host != "localhost") {
+			return "", false
+		}
+		return u.String(), true
+	}
 	if scheme == "" {
 		if c.base == nil {
 			return "", false
@@ -154,13 +166,17 @@ func (c *cleaner) srcset(s string) (out, first string) {
 		if !ok {
 			continue
 		}
+		mapped := ProxyImage(abs, c.opt)
+		if mapped == "" {
+			continue
+		}
 		if first == "" {
 			first = abs
 		}
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(ProxyImage(abs, c.opt))
+		b.WriteString(mapped)
 		if desc != "" {
 			b.WriteByte(' ')
 			b.WriteString(desc)
@@ -213,8 +229,16 @@ func validDescriptors(d string) bool {
 // ProxyImage routes one image URL through opt.ProxyURL when it is inside
 // opt.ProxyScope: "http" (also the meaning of "") proxies plain-http URLs
 // only, "all" http and https, "none" nothing. data: URLs and a nil ProxyURL
-// leave u unchanged. Used for body images inside Clean and for covers.
+// leave u unchanged. A file: URL (the image of a local feed) goes to
+// opt.LocalImage, and is "" without one. "" means the image must go. Used
+// for body images inside Clean and for covers.
 func ProxyImage(u string, opt Options) string {
+	if hasPrefixFold(u, "file:") {
+		if opt.LocalImage == nil {
+			return ""
+		}
+		return opt.LocalImage(u)
+	}
 	if opt.ProxyURL == nil || u == "" {
 		return u
 	}

@@ -72,7 +72,7 @@ func (e *Error) Error() string {
 			msg = e.Kind.String() + " error"
 		}
 	}
-	if isLocal(e.URL) {
+	if IsLocal(e.URL) {
 		return msg
 	}
 	s := "GET " + Redact(e.URL) + ": " + msg

@@ -175,7 +175,7 @@ func (c *Client) Guarded(g *netguard.Dialer) *Client {
 // Get fetches req.URL: local paths and file:// URLs from disk, http(s) over
 // the network with retries. Every error it returns is an *Error.
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
-	if isLocal(req.URL) {
+	if IsLocal(req.URL) {
 		return c.getFile(ctx, req.URL)
 	}
 	u, err := url.Parse(req.URL)
@@ -191,8 +191,8 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	return c.getHTTP(ctx, req, u)
 }
 
-// isLocal reports whether raw names a file on disk rather than a URL.
-func isLocal(raw string) bool {
+// IsLocal reports whether raw names a file on disk rather than a URL.
+func IsLocal(raw string) bool {
 	return strings.HasPrefix(raw, "file:") || filepath.IsAbs(raw)
 }
 

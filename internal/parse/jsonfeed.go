@@ -274,7 +274,7 @@ func (p *parser) parseJSON(data []byte, feedURL string) (*Feed, error) {
 		it.Published = r.date(d, o["date_published"], "items[].date_published")
 		it.Updated = r.date(d, o["date_modified"], "items[].date_modified")
 
-		b := newImageList(parseURL(it.Base))
+		b := p.newImageList(parseURL(it.Base))
 		b.add(r.str(o["image"], "items[].image"))
 		b.add(r.str(o["banner_image"], "items[].banner_image"))
 		for _, a := range r.list(o["attachments"], "items[].attachments", false) {

@@ -90,7 +90,7 @@ func (p *parser) fromRSS(f *rss.Feed, feedURL string) *Feed {
 		it.Updated = d.parse(extValue(ri.Extensions, "atom", "updated"))
 
 		it.Base = itemBase(it.Link, site)
-		b := newImageList(parseURL(it.Base))
+		b := p.newImageList(parseURL(it.Base))
 		b.media(ri.Extensions)
 		for _, e := range ri.Enclosures {
 			if isImageType(e.Type) {
@@ -187,7 +187,7 @@ func (p *parser) fromAtom(f *atom.Feed, feedURL string) *Feed {
 		it.Published = d.parse(e.Published)
 		it.Updated = d.parse(e.Updated)
 
-		b := newImageList(parseURL(it.Base))
+		b := p.newImageList(parseURL(it.Base))
 		b.media(e.Extensions)
 		for _, l := range e.Links {
 			if l.Rel == "enclosure" && isImageType(l.Type) {
@@ -272,15 +272,34 @@ func extValue(exts ext.Extensions, prefix, name string) string {
 
 // imageList collects cover candidates: absolute, http(s) only, no repeats.
 type imageList struct {
-	base *url.URL
-	urls []string
+	base  *url.URL
+	local *url.URL // Options.LocalBase
+	urls  []string
 }
 
-func newImageList(base *url.URL) *imageList { return &imageList{base: base} }
+func (p *parser) newImageList(base *url.URL) *imageList {
+	l := &imageList{base: base}
+	if p.opts.LocalBase != "" {
+		if u, err := url.Parse(p.opts.LocalBase); err == nil && u.Scheme == "file" {
+			l.local = u
+		}
+	}
+	return l
+}
 
 func (l *imageList) add(raw string) {
 	u := resolve(l.base, raw)
-	if !isHTTP(u) {
+	if l.local != nil {
+		// A local feed's relative and file: images are files beside it.
+		raw = strings.TrimSpace(raw)
+		if ref, err := url.Parse(raw); err == nil && raw != "" && !strings.HasPrefix(raw, "//") &&
+			(ref.Scheme == "" || strings.EqualFold(ref.Scheme, "file")) {
+			if r := l.local.ResolveReference(ref); strings.EqualFold(r.Scheme, "file") && (r.Host == "" || r.Host == "localhost") {
+				u = r.String()
+			}
+		}
+	}
+	if !isHTTP(u) && !(l.local != nil && strings.HasPrefix(u, "file:")) {
 		return
 	}
 	for _, seen := range l.urls {

@@ -66,6 +66,12 @@ type Options struct {
 	// zone also makes "CST" China Standard Time (as a Chinese feed
 	// language does), not US Central.
 	Location *time.Location
+	// LocalBase is the file: URL of a feed the operator configured as a
+	// local file; "" for any other. Only then do relative and file: image
+	// URLs (media:thumbnail, enclosures, JSON Feed images) resolve against
+	// it and stay as file: URLs (see content.Options.LocalBase); in a feed
+	// fetched over HTTP they never name a local file.
+	LocalBase string
 }
 
 // parser holds one Parse call's settings and the notes it collects.

@@ -36,6 +36,7 @@ type BuildResult struct {
 	Pruned       int   // posts removed by retention
 	Generation   int64 // the store generation the outputs now show
 	Note         string
+	Images       ImageCounts // mirror mode: images mirrored, reused, failed
 }
 
 // postBatch is how many posts the builder writes (and makes durable) at
@@ -72,6 +73,9 @@ func (r *Runner) BuildOutputs(ctx context.Context, opt BuildOptions) (BuildResul
 		return res, nil
 	}
 	res.Built = true
+	if r.mirrorErr != nil {
+		return res, r.mirrorErr
+	}
 	state, err := r.st.BuildState(ctx)
 	if err != nil {
 		return res, err
@@ -81,14 +85,21 @@ func (r *Runner) BuildOutputs(ctx context.Context, opt BuildOptions) (BuildResul
 	if !r.reconciled {
 		r.removeTemp()
 	}
+	if r.mirror != nil && (full || !r.reconciled) {
+		// Mirror mode renders only with the posts' images at hand, which
+		// writePending has: stale posts (every post for `build`) go there.
+		if err := r.markStale(ctx, opt.Full); err != nil {
+			return res, err
+		}
+	}
 	switch {
 	case full:
-		n, err := r.rewrite(ctx, r.st.EachItem, opt.Full, true)
+		n, err := r.rewrite(ctx, r.st.EachItem, opt.Full && r.mirror == nil, true)
 		res.PostsWritten += n
 		if err != nil {
 			return res, err
 		}
-	case !r.reconciled:
+	case !r.reconciled && r.mirror == nil:
 		n, err := r.rewriteStale(ctx)
 		res.PostsWritten += n
 		if err != nil {
@@ -96,7 +107,14 @@ func (r *Runner) BuildOutputs(ctx context.Context, opt BuildOptions) (BuildResul
 		}
 	}
 	r.reconciled = true
-	n, err := r.writePending(ctx)
+	if r.mirror != nil {
+		c, err := r.retryImages(ctx)
+		res.Images.add(c)
+		if err != nil {
+			return res, err
+		}
+	}
+	n, err := r.writePending(ctx, &res.Images)
 	res.PostsWritten += n
 	if err != nil {
 		return res, err
@@ -148,7 +166,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 	start := r.now()
 	b, err := r.BuildOutputs(ctx, BuildOptions{Full: true})
 	sum := &Summary{Sources: []SourceResult{}, PostsWritten: b.PostsWritten, PagesWritten: b.PagesWritten,
-		Pruned: b.Pruned, Note: b.Note}
+		Pruned: b.Pruned, Note: b.Note, Images: b.Images}
 	if err == nil {
 		sum.PostsTotal, err = r.st.CountItems(ctx, "")
 	}
@@ -161,7 +179,7 @@ func (r *Runner) Build(ctx context.Context) (*Summary, error) {
 // items are marked written. A rendering made under other settings than the
 // builder's is rendered again first (and stored). It returns how many
 // files changed.
-func (r *Runner) writePending(ctx context.Context) (int, error) {
+func (r *Runner) writePending(ctx context.Context, images *ImageCounts) (int, error) {
 	written := 0
 	after := ""
 	for {
@@ -170,6 +188,14 @@ func (r *Runner) writePending(ctx context.Context) (int, error) {
 			return written, err
 		}
 		after = items[len(items)-1].ID
+		if r.mirror != nil {
+			n, err := r.writeMirrored(ctx, items, images)
+			written += n
+			if err != nil {
+				return written, err
+			}
+			continue
+		}
 		var files []output.File
 		var renderings []store.Rendering
 		ids := make([]string, 0, len(items))
@@ -201,6 +227,33 @@ func (r *Runner) writePending(ctx context.Context) (int, error) {
 	}
 }
 
+// writeMirrored is writePending's batch in mirror mode: the posts are
+// rendered with their images mirrored (durable first), written, and their
+// renderings stored with the images they use.
+func (r *Runner) writeMirrored(ctx context.Context, items []store.Item, images *ImageCounts) (int, error) {
+	posts, rs, uses, counts, err := r.mirrorBatch(ctx, items)
+	images.add(counts)
+	if err != nil {
+		return 0, err
+	}
+	var files []output.File
+	ids := make([]string, len(items))
+	for i := range posts {
+		if files, err = r.postFiles(files, &posts[i]); err != nil {
+			return 0, err
+		}
+		ids[i] = items[i].ID
+	}
+	n, err := writeFiles(files)
+	if err != nil {
+		return n, err // the items stay pending: the next build finishes them
+	}
+	if err := r.st.SaveMirrored(ctx, rs, uses); err != nil {
+		return n, err
+	}
+	return n, r.st.MarkWritten(ctx, ids)
+}
+
 // postOf returns the post of a stored item: its stored rendering when it
 // was made under this Runner's settings, else a new one, which it also
 // returns for the store. rerender renders it again anyway.
@@ -230,13 +283,7 @@ func (r *Runner) postOf(ctx context.Context, it *store.Item, rerender bool) (pos
 // change since they were rendered). Finding them reads a few bytes per
 // post (store.EachFingerprint); only the stale ones are loaded.
 func (r *Runner) rewriteStale(ctx context.Context) (int, error) {
-	var stale []string
-	err := r.st.EachFingerprint(ctx, func(id, sourceKey, fp string) error {
-		if fp != r.fingerprint(sourceKey) {
-			stale = append(stale, id)
-		}
-		return nil
-	})
+	stale, err := r.staleIDs(ctx)
 	if err != nil || len(stale) == 0 {
 		return 0, err
 	}
@@ -254,6 +301,19 @@ func (r *Runner) rewriteStale(ctx context.Context) (int, error) {
 		}
 		return nil
 	}, false, true)
+}
+
+// staleIDs lists the posts whose stored rendering was made under other
+// settings than this Runner's.
+func (r *Runner) staleIDs(ctx context.Context) ([]string, error) {
+	var stale []string
+	err := r.st.EachFingerprint(ctx, func(id, sourceKey, fp string) error {
+		if fp != r.fingerprint(sourceKey) {
+			stale = append(stale, id)
+		}
+		return nil
+	})
+	return stale, err
 }
 
 // rewrite takes the items each gives and, on every core, renders each
@@ -274,6 +334,11 @@ func (r *Runner) rewrite(ctx context.Context, each func(context.Context, func(st
 	for range runtime.GOMAXPROCS(0) {
 		workers.Go(func() {
 			for it := range todo {
+				if r.mirror != nil && it.Pending {
+					// Mirror mode: writePending renders it with its images.
+					done <- rendered{}
+					continue
+				}
 				p, re, err := r.postOf(ctx, &it, rerender)
 				var files []output.File
 				if err == nil && (writeAll || re != nil) {

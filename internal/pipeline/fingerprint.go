@@ -27,6 +27,9 @@ type renderSettings struct {
 	DefaultCover string   `json:"default_cover"`
 	IframeHosts  []string `json:"iframe_hosts"`
 	Timezone     string   `json:"tz"`
+	// Mirror mode: the URL prefix, the fallback and the thumbnail size
+	// (absent otherwise, so that other modes' fingerprints stay as they were).
+	Mirror string `json:"mirror,omitempty"`
 }
 
 func newRenderSettings(cfg *config.Config, proxy func(string) string) renderSettings {
@@ -36,9 +39,13 @@ func newRenderSettings(cfg *config.Config, proxy func(string) string) renderSett
 	}
 	hosts := slices.Clone(cfg.Content.IframeHosts)
 	slices.Sort(hosts)
-	return renderSettings{Version: renderVersion, Proxy: probe, ProxyScope: cfg.Images.ProxyScope,
+	rs := renderSettings{Version: renderVersion, Proxy: probe, ProxyScope: cfg.Images.ProxyScope,
 		NoReferrer: cfg.Images.NoReferrer, DefaultCover: cfg.Images.DefaultCover, IframeHosts: hosts,
 		Timezone: cfg.Site.Location.String()}
+	if im := cfg.Images; im.Mirror() {
+		rs.Mirror = im.MirrorURL + " " + im.Fallback + " " + im.ThumbSpec()
+	}
+	return rs
 }
 
 // fingerprint names the settings a post of the source with this key is

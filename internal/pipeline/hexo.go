@@ -13,7 +13,7 @@ import (
 // hexoOptions are the Hexo writer's options for the `hexo:` block, whose
 // theme preset config has already applied.
 func hexoOptions(h config.Hexo) hexo.Options {
-	return hexo.Options{Dir: h.Dir, CoverKeys: h.CoverKeys, Comments: h.Comments, EscapeBraces: h.EscapeBraces,
+	return hexo.Options{Dir: h.Dir, CoverKeys: h.CoverKeys, CardKey: h.CardKey, Comments: h.Comments, EscapeBraces: h.EscapeBraces,
 		LinkKey: h.LinkKey, LinkStyle: h.LinkStyle, AuthorKey: h.AuthorKey, SiteKey: h.SiteKey,
 		LinkText: h.LinkText, NameSource: h.NameSource, FullwidthPercent: h.FullwidthPercent}
 }

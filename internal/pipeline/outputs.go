@@ -72,7 +72,7 @@ func writeFiles(files []output.File) (int, error) {
 
 // removeTemp deletes temp files a killed run may have left in the outputs.
 func (r *Runner) removeTemp() {
-	for _, dir := range []string{r.hexo.Dir, r.hugo.Dir} {
+	for _, dir := range append([]string{r.hexo.Dir, r.hugo.Dir}, r.cfg.Images.MirrorDirs...) {
 		if dir != "" {
 			output.RemoveTemp(dir)
 		}
@@ -110,6 +110,9 @@ func (r *Runner) BuildSite(ctx context.Context) (site.Stats, error) {
 				return err
 			}
 			p.Body = ""
+			if p.Thumbnail != "" {
+				p.Cover = p.Thumbnail // the site shows covers on its cards only
+			}
 			add(p)
 			return nil
 		})
@@ -137,7 +140,16 @@ func (r *Runner) storedPost(ctx context.Context, id string, rendered []byte) (po
 func (r *Runner) siteOptions() site.Options {
 	c := r.cfg.Site
 	return site.Options{Dir: c.Dir, Title: c.Title, URL: c.URL, Language: c.Language, PerPage: c.PerPage,
-		Templates: c.Templates, Location: c.Location, DefaultCover: r.siteCover()}
+		Templates: c.Templates, Location: c.Location, DefaultCover: r.siteCover(), MirrorURL: r.siteMirrorURL()}
+}
+
+// siteMirrorURL is the prefix of mirrored image URLs in the stored posts
+// when the site keeps its own copies (<site.dir>/images), else "".
+func (r *Runner) siteMirrorURL() string {
+	if r.mirror == nil || r.cfg.Images.SiteMirrorDir == "" {
+		return ""
+	}
+	return r.cfg.Images.MirrorURL
 }
 
 // siteCover is images.default_cover as the built-in site shows it for a post

@@ -29,6 +29,7 @@ import (
 	"github.com/feedpost/feedpost/internal/config"
 	"github.com/feedpost/feedpost/internal/content"
 	"github.com/feedpost/feedpost/internal/fetch"
+	"github.com/feedpost/feedpost/internal/mirror"
 	"github.com/feedpost/feedpost/internal/netguard"
 	"github.com/feedpost/feedpost/internal/output/hexo"
 	"github.com/feedpost/feedpost/internal/output/hugo"
@@ -70,8 +71,11 @@ type Summary struct {
 	PostsTotal   int            `json:"posts_total"`
 	PagesWritten int            `json:"pages_written"` // built-in site files written
 	Pruned       int            `json:"pruned"`        // posts removed by retention
-	Note         string         `json:"note,omitempty"`
-	DurationMS   int64          `json:"duration_ms"`
+	// Images counts what mirroring did (images.proxy: mirror); zero
+	// otherwise.
+	Images     ImageCounts `json:"images"`
+	Note       string      `json:"note,omitempty"`
+	DurationMS int64       `json:"duration_ms"`
 }
 
 // Failed reports whether any source failed.
@@ -113,6 +117,9 @@ type Runner struct {
 
 	sources map[string]*config.Source // by key: Render looks one up per item
 	auto    autoCategories            // resolved `category: auto` paths
+
+	mirror    *mirror.Mirror // images.proxy: mirror; nil otherwise
+	mirrorErr error          // why the mirror could not be made (reported by the builder)
 
 	buildMu    sync.Mutex // one build at a time in this process
 	reconciled bool       // the stored renderings were checked against this config
@@ -183,6 +190,7 @@ func New(cfg *config.Config, st *store.Store, opt Options) *Runner {
 	r.hexo = hexoOptions(cfg.Hexo)
 	r.hugo = hugo.NewOptions(cfg.Hugo.Dir) // braces escaped: Hugo fails a whole build on {{< in a body
 	r.render = newRenderSettings(cfg, proxy)
+	r.mirror, r.mirrorErr = newMirror(cfg)
 	return r
 }
 
@@ -286,6 +294,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if ctx.Err() == nil {
 		b, err := r.BuildOutputs(ctx, BuildOptions{})
 		sum.PostsWritten, sum.PagesWritten, sum.Pruned, sum.Note = b.PostsWritten, b.PagesWritten, b.Pruned, b.Note
+		sum.Images = b.Images
 		if leftover && b.PostsWritten > 0 {
 			sum.Note = joinNote(sum.Note, "wrote the post files an earlier run left unwritten")
 		}
@@ -454,7 +463,7 @@ func (r *Runner) fetchSource(ctx context.Context, src *config.Source, res *Sourc
 		next.NextFetch = schedule.Next(next.LastFetch, src.Interval, storedTTL(next), resp.MaxAge, 0, src.Key)
 		return r.commitState(ctx, next)
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL, parse.Options{Location: src.Location})
+	feed, err := parse.Parse(resp.Body, resp.ContentType, resp.URL, parse.Options{Location: src.Location, LocalBase: localBase(src)})
 	if err != nil {
 		return r.fail(ctx, src, state, err)
 	}
@@ -725,8 +734,19 @@ func writeTime(h hash.Hash, t time.Time) {
 	h.Write(n[:])
 }
 
-// Render turns a stored item into a post under the current config.
+// Render turns a stored item into a post under the current config. In
+// mirror mode its images are shown as not mirrored yet (images.fallback):
+// the builder renders it again with its images (mirrorBatch).
 func (r *Runner) Render(it *store.Item) post.Post {
+	if r.mirror != nil {
+		return r.renderPost(it, r.provisional())
+	}
+	return r.renderPost(it, nil)
+}
+
+// renderPost is Render with the images mapped through m (mirror mode), or
+// through the configured proxy when m is nil.
+func (r *Runner) renderPost(it *store.Item, m *imageMap) post.Post {
 	src := r.sources[it.SourceKey]
 	raw := it.Content
 	if it.Fulltext != "" {
@@ -734,7 +754,12 @@ func (r *Runner) Render(it *store.Item) post.Post {
 	} else if it.IsText {
 		raw = content.TextToHTML(raw)
 	}
-	body, first := content.Clean(raw, it.Base, r.copt)
+	copt := r.copt
+	copt.LocalBase = localBase(src)
+	if m != nil {
+		copt = r.mirrorOptions(copt, m)
+	}
+	body, first := content.Clean(raw, it.Base, copt)
 	p := post.Post{
 		ID:        it.ID,
 		SourceKey: it.SourceKey,
@@ -763,7 +788,13 @@ func (r *Runner) Render(it *store.Item) post.Post {
 	// Readers know a source by its author or feed title, not by its key
 	// (often a URL).
 	p.SourceName = p.Author
-	p.Cover = content.SafeURL(content.ProxyImage(content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID), r.copt))
+	cover := content.Cover(it.Images, first, r.cfg.Images.DefaultCover, it.ID)
+	if m != nil {
+		c, thumb := m.cover(cover)
+		p.Cover, p.Thumbnail = content.SafeURL(c), content.SafeURL(thumb)
+	} else {
+		p.Cover = content.SafeURL(content.ProxyImage(cover, copt))
+	}
 	loc := r.cfg.Site.Location
 	p.Date = it.SortDate().In(loc)
 	if !it.Updated.IsZero() {

@@ -57,5 +57,9 @@ func (r *Runner) Prune(ctx context.Context, dryRun bool) ([]Pruned, error) {
 	if err := r.st.Prune(ctx, ids); err != nil {
 		return nil, err
 	}
+	// Mirror mode: the images only the pruned posts used go with them.
+	if _, err := r.PruneImages(ctx, false); err != nil {
+		return out, err
+	}
 	return out, nil
 }

@@ -18,11 +18,14 @@ type Post struct {
 	Title      string
 	Categories []string
 	Cover      string // final URL (proxied when in scope)
-	Author     string
-	Date       time.Time // already in the site's time zone
-	Updated    time.Time // zero when the feed gives none
-	Link       string    // the item's link ("" when none)
-	Body       string
+	// Thumbnail is a small copy of the cover for a theme's card (mirror
+	// mode with images.thumbnail); "" when there is none.
+	Thumbnail string `json:",omitempty"`
+	Author    string
+	Date      time.Time // already in the site's time zone
+	Updated   time.Time // zero when the feed gives none
+	Link      string    // the item's link ("" when none)
+	Body      string
 }
 
 // SortDate is the one rule for a post's date: the time the feed says the

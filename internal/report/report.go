@@ -103,7 +103,17 @@ func Table(w io.Writer, s *pipeline.Summary) {
 	fmt.Fprintf(w, "%s (%d failed), %s written, %s in total, %s\n",
 		plural(len(s.Sources), "source", "sources"), failed, plural(s.PostsWritten, "post file", "post files"),
 		plural(s.PostsTotal, "post", "posts"), time.Duration(s.DurationMS)*time.Millisecond)
+	images(w, s)
 	note(w, s)
+}
+
+// images writes what mirroring did (images.proxy: mirror), when it did
+// anything.
+func images(w io.Writer, s *pipeline.Summary) {
+	if c := s.Images; c != (pipeline.ImageCounts{}) {
+		fmt.Fprintf(w, "images: %d mirrored, %d reused, %d failed (shown through images.fallback, tried again later)\n",
+			c.Mirrored, c.Reused, c.Failed)
+	}
 }
 
 // status is a source's status for people: a backed-off source says until
@@ -121,6 +131,7 @@ func BuildSummary(w io.Writer, s *pipeline.Summary) {
 	fmt.Fprintf(w, "built from the store: %s rewritten of %s, %s of the built-in site written, %s\n",
 		plural(s.PostsWritten, "post file", "post files"), plural(s.PostsTotal, "post", "posts"),
 		plural(s.PagesWritten, "page", "pages"), time.Duration(s.DurationMS)*time.Millisecond)
+	images(w, s)
 	note(w, s)
 }
 

@@ -218,6 +218,20 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		t.Errorf("post page lacks the article or the attribution link")
 	}
 	screenshot(t, bctx, p, filepath.Join(shots, "post-1280.png"))
+	if os.Getenv("FEEDPOST_UPDATE_DOCS") != "" {
+		b, err := os.ReadFile(filepath.Join(shots, "home-1280.png"))
+		if err == nil {
+			err = os.WriteFile(filepath.Join("..", "..", "docs", "screenshot-home.png"), b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := []string{site + "/"}
+	for _, m := range regexp.MustCompile(`href="(/?posts/[0-9a-f]{16}/)"`).FindAllStringSubmatch(dom, 8) {
+		pages = append(pages, abs(m[1]))
+	}
+	checkMirroredImages(t, bin, site, pages)
 	var n int
 	filepath.WalkDir(shots, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".png") {
@@ -229,5 +243,54 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 	})
 	if n < 3 {
 		t.Errorf("want 3 screenshots in %s, found %d", shots, n)
+	}
+}
+
+// checkMirroredImages loads pages in headless Chromium with the network
+// limited to the local server (every other host fails to resolve) and
+// checks that every picture on them is the site's own mirrored copy
+// (images/<sha256>…) and loaded: naturalWidth > 0. (The example mirrors its
+// pictures: images.proxy: mirror.)
+func checkMirroredImages(t *testing.T, bin, site string, pages []string) {
+	t.Helper()
+	page := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if err := page.SetViewport(ctx, 1280, 1000); err != nil {
+		t.Fatal(err)
+	}
+	own := regexp.MustCompile(`^` + regexp.QuoteMeta(site) + `/images/[0-9a-f]{64}(-480x270)?\.(jpg|png|gif|webp)$`)
+	withPictures := 0
+	for _, u := range pages {
+		if err := page.Navigate(ctx, u); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		var imgs []struct {
+			Src   string `json:"src"`
+			Width int    `json:"w"`
+		}
+		err := page.Evaluate(ctx, `(async () => {
+			const imgs = [...document.images];
+			imgs.forEach(i => { i.loading = "eager"; });
+			await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
+			return imgs.map(i => ({src: i.currentSrc, w: i.naturalWidth}));
+		})()`, &imgs)
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		if len(imgs) > 0 {
+			withPictures++
+		}
+		for _, im := range imgs {
+			if strings.HasSuffix(im.Src, "/assets/cover.svg") {
+				continue // the site's own drawn cover, for a post without a picture
+			}
+			if !own.MatchString(im.Src) || im.Width == 0 {
+				t.Errorf("%s: picture %s (naturalWidth %d): not a loaded mirrored copy", u, im.Src, im.Width)
+			}
+		}
+	}
+	if withPictures < 2 { // the home page and a post at least
+		t.Errorf("only %d of %d pages show pictures", withPictures, len(pages))
 	}
 }

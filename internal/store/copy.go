@@ -23,6 +23,9 @@ var copyTables = []struct {
 	{"posts", "id", []string{"id", "rendered", "body", "fingerprint"}},
 	{"pending", "id", []string{"id"}},
 	{"kv", "name", []string{"name", "value"}},
+	{"images", "url", []string{"url", "name", "size", "width", "height", "thumb", "thumb_spec", "failures",
+		"last_error", "next_try"}},
+	{"post_images", "post_id, url", []string{"post_id", "url", "cover"}},
 }
 
 // CopyCount is one table's rows in the source store and in the target

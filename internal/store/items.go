@@ -539,7 +539,8 @@ func (s *Store) MarkWritten(ctx context.Context, ids []string) error {
 // Unknown ids are ignored.
 func (s *Store) Prune(ctx context.Context, ids []string) error {
 	err := s.updateIDs(ctx, true, `UPDATE items SET pruned = 1, content = '', fulltext = '',
-		images = '', categories = '' WHERE id IN `, ids, `DELETE FROM pending WHERE id IN `, `DELETE FROM posts WHERE id IN `)
+		images = '', categories = '' WHERE id IN `, ids, `DELETE FROM pending WHERE id IN `, `DELETE FROM posts WHERE id IN `,
+		`DELETE FROM post_images WHERE post_id IN `)
 	if err != nil {
 		return fmt.Errorf("prune items: %w", err)
 	}

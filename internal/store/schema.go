@@ -160,6 +160,37 @@ var migrations = [][]string{
 			PRIMARY KEY (host, slot)
 		)`,
 	},
+	// 4: mirrored images (images.proxy: mirror).
+	//   - images: one row per image URL a post named: the content-addressed
+	//     file it was mirrored to (name = hex SHA-256 + extension, '' until
+	//     it is), its thumbnail and the images.thumbnail it was made for,
+	//     and for an image that could not be fetched its failures and when
+	//     to try again;
+	//   - post_images: which posts use which image (and whether as their
+	//     cover), so that an image arriving on a later try makes its posts
+	//     pending again, and retention removes the files no live post uses.
+	{
+		`CREATE TABLE images (
+			url        TEXT PRIMARY KEY,
+			name       TEXT NOT NULL DEFAULT '',
+			size       INTEGER NOT NULL DEFAULT 0,
+			width      INTEGER NOT NULL DEFAULT 0,
+			height     INTEGER NOT NULL DEFAULT 0,
+			thumb      TEXT NOT NULL DEFAULT '',
+			thumb_spec TEXT NOT NULL DEFAULT '',
+			failures   INTEGER NOT NULL DEFAULT 0,
+			last_error TEXT NOT NULL DEFAULT '',
+			next_try   TEXT
+		)`,
+		`CREATE INDEX images_next_try ON images (next_try)`,
+		`CREATE TABLE post_images (
+			post_id TEXT NOT NULL,
+			url     TEXT NOT NULL,
+			cover   INTEGER NOT NULL DEFAULT 0,
+			PRIMARY KEY (post_id, url)
+		)`,
+		`CREATE INDEX post_images_url ON post_images (url)`,
+	},
 }
 
 // schemaVersion is the version this binary writes and understands.

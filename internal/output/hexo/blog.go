@@ -33,6 +33,9 @@ type Blog struct {
 	SourceDir     string // absolute `source_dir` (default source)
 	PublicDir     string // absolute `public_dir` (default public)
 	Author        string // `author:`, the blog owner's name
+	// URLRoot is `root:`, the URL path the blog is served under ("/" when
+	// unset), with a slash at each end: "/blog/".
+	URLRoot string
 }
 
 // blogSearchDepth is how many folders above hexo.dir FindBlog looks for
@@ -153,7 +156,7 @@ func parseBlogConfig(path string, data []byte) (b *Blog, ok bool, err error) {
 		return nil, false, fmt.Errorf("hexo config %s: %w", path, err)
 	}
 	root := filepath.Dir(path)
-	b = &Blog{Root: root, ConfigFile: path, UpdatedOption: "mtime",
+	b = &Blog{Root: root, ConfigFile: path, UpdatedOption: "mtime", URLRoot: "/",
 		SourceDir: filepath.Join(root, "source"), PublicDir: filepath.Join(root, "public")}
 	if len(doc.Content) == 0 {
 		return b, false, nil
@@ -195,6 +198,10 @@ func parseBlogConfig(path string, data []byte) (b *Blog, ok bool, err error) {
 			}
 		case "author":
 			b.Author = val
+		case "root":
+			if r := strings.Trim(val, "/"); r != "" {
+				b.URLRoot = "/" + r + "/"
+			}
 		}
 	}
 	return b, hexo, nil

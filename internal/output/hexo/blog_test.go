@@ -70,6 +70,7 @@ func TestBlogRoot(t *testing.T) {
 			want := c.want
 			want.Root, want.SourceDir, want.PublicDir = dir, filepath.Join(dir, want.SourceDir), filepath.Join(dir, want.PublicDir)
 			want.ConfigFile = configFile(dir)
+			want.URLRoot = "/"
 			if *b != want {
 				t.Errorf("OpenBlog:\n got %+v\nwant %+v", *b, want)
 			}

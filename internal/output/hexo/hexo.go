@@ -23,6 +23,7 @@ import (
 type Options struct {
 	Dir          string
 	CoverKeys    []string
+	CardKey      string // the cover key that gets the thumbnail (Theme.CardKey)
 	Comments     bool
 	EscapeBraces bool
 	// LinkKey is the front-matter key that links to the original article,
@@ -99,7 +100,10 @@ func Render(p post.Post, opt Options) []byte {
 		line(" - ", output.Scalar(c))
 	}
 	cover := func(key string) {
-		if p.Cover != "" {
+		switch {
+		case key == opt.CardKey && p.Thumbnail != "":
+			line(key, ": ", output.Quote(p.Thumbnail))
+		case p.Cover != "":
 			line(key, ": ", output.Quote(p.Cover))
 		}
 	}

@@ -2,7 +2,9 @@ package hexo_test
 
 import (
 	"context"
+	"github.com/feedpost/feedpost/internal/imagetest"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -374,4 +376,100 @@ func minus(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// TestHexoRendersMirroredPost: with images.proxy: mirror, real Hexo
+// publishes the post's pictures with the blog — the files are in public/
+// and the page names no image elsewhere. The pictures come from a loopback
+// server (one of them hotlink-protected) and, for a local feed, from the
+// folder beside the feed.
+func TestHexoRendersMirroredPost(t *testing.T) {
+	hs := newHexoSite(t)
+	pic := imagetest.Encode(t, "jpeg", 800, 450, 3)
+	hot := imagetest.Encode(t, "png", 300, 200, 4)
+	up := imagetest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/pic.jpg":
+			w.Write(pic)
+		case r.URL.Path == "/hot.png" && r.Header.Get("Referer") == "https://weibo.com/":
+			w.Write(hot)
+		default:
+			http.Error(w, "no", http.StatusForbidden)
+		}
+	})
+	hotHost := strings.Replace(up.URL, "127.0.0.1", "localhost", 1)
+	dir := t.TempDir()
+	local := imagetest.Encode(t, "png", 200, 120, 8)
+	os.MkdirAll(filepath.Join(dir, "pics"), 0o755)
+	os.WriteFile(filepath.Join(dir, "pics", "local.png"), local, 0o644)
+	os.WriteFile(filepath.Join(dir, "feed.xml"), []byte(`<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>镜像</title><link>https://m.example/</link>
+<item><guid>m1</guid><title>镜像图片的文章</title><link>https://m.example/1</link><pubDate>Tue, 17 Aug 2021 06:56:06 GMT</pubDate>
+<media:thumbnail url="`+up.URL+`/pic.jpg"/>
+<description><![CDATA[<p><img src="`+up.URL+`/pic.jpg" srcset="`+up.URL+`/pic.jpg 1x, `+hotHost+`/hot.png 2x"> <img data-src="`+hotHost+`/hot.png" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="> <img src="pics/local.png"></p>]]></description></item></channel></rss>`), 0o644)
+	cfgPath := filepath.Join(dir, "feedpost.yaml")
+	os.WriteFile(cfgPath, []byte(`site: {dir: ""}
+hexo: {dir: `+hs.posts+`}
+images: {proxy: mirror, allow_private: true, thumbnail: 480x270, referers: {localhost: "https://weibo.com/"}}
+sources: [{url: feed.xml, name: m}]
+`), 0o644)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), cfg.Store, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := pipeline.New(cfg, st, pipeline.Options{})
+	sum, err := r.Run(t.Context())
+	r.Close()
+	st.Close()
+	if err != nil || sum.Images.Mirrored != 3 || sum.Images.Failed != 0 {
+		t.Fatalf("run: %v, images %+v", err, sum.Images)
+	}
+	hs.generate(t)
+
+	var page string
+	filepath.WalkDir(hs.public, func(p string, d os.DirEntry, err error) error {
+		rel, _ := filepath.Rel(hs.public, p)
+		if err == nil && d.Name() == "index.html" && strings.HasPrefix(rel, "posts"+string(filepath.Separator)) {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), "镜像图片的文章") && strings.Contains(string(b), "<article") {
+				page = p
+			}
+		}
+		return nil
+	})
+	if page == "" {
+		t.Fatal("hexo wrote no page for the post")
+	}
+	f, _ := os.Open(page)
+	doc, err := goquery.NewDocumentFromReader(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	doc.Find("article img").Each(func(_ int, s *goquery.Selection) {
+		urls = append(urls, attr(s, "src"))
+		for _, c := range strings.Split(attr(s, "srcset"), ",") {
+			if f := strings.Fields(c); len(f) > 0 {
+				urls = append(urls, f[0])
+			}
+		}
+	})
+	if len(urls) < 5 {
+		t.Fatalf("%d image URLs on the page", len(urls))
+	}
+	for _, u := range urls {
+		if u == "" {
+			continue
+		}
+		if !strings.HasPrefix(u, "/images/feedpost/") {
+			t.Errorf("the page names an image elsewhere: %s", u)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(hs.public, filepath.FromSlash(u))); err != nil {
+			t.Errorf("%s is not in public/: %v", u, err)
+		}
+	}
 }

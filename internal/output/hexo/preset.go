@@ -14,6 +14,11 @@ type Theme struct {
 	// CoverKeys receive the cover URL. The first is written before
 	// `author:`, the others after `date:` (the front-matter order contract).
 	CoverKeys []string
+	// CardKey is the one of CoverKeys the theme shows on its index cards
+	// while another shows the page's banner: it gets the cover thumbnail
+	// (images.thumbnail), the others keep the full picture. "" for a theme
+	// that shows one key on both.
+	CardKey string
 	// LinkKey is the front-matter key the theme shows as a link to the
 	// original article ("" when it shows none: the post body then ends with
 	// a paragraph linking to it, see Options.LinkText).
@@ -61,20 +66,20 @@ var themes = map[string]Theme{
 	// _meta/author.ejs looks `author` up in site.data.author
 	// (source/_data/author.yml: name, avatar, url), else prints
 	// "请设置文章作者". The card shows `updated`.
-	"volantis": {Name: "volantis", CoverKeys: []string{"headimg", "thumbnail"}, LinkKey: "link",
+	"volantis": {Name: "volantis", CoverKeys: []string{"headimg", "thumbnail"}, CardKey: "thumbnail", LinkKey: "link",
 		ShowsAuthor: true, AuthorsFile: "source/_data/author.yml"},
 	// hexo-theme-butterfly 5.7: includes/mixins/indexPostUI.pug shows
 	// `cover` on the card, includes/header/index.pug `top_img || cover` on
 	// the page; includes/post/post-copyright.pug (on by default) shows
 	// `copyright_author`, `copyright_author_href` and `copyright_url`. It
 	// never prints `author`.
-	"butterfly": {Name: "butterfly", CoverKeys: []string{"cover", "top_img"}, LinkKey: "copyright_url",
+	"butterfly": {Name: "butterfly", CoverKeys: []string{"cover", "top_img"}, CardKey: "cover", LinkKey: "copyright_url",
 		AuthorKey: "copyright_author", SiteKey: "copyright_author_href", ShowsAuthor: true},
 	// hexo-theme-fluid 1.9: layout/index.ejs shows `index_img` on the card,
 	// post.ejs `banner_img` as the page banner; _partials/post/copyright.ejs
 	// (on by default) prints `author`. No link key: the card links to the
 	// page only.
-	"fluid": {Name: "fluid", CoverKeys: []string{"index_img", "banner_img"}, ShowsAuthor: true},
+	"fluid": {Name: "fluid", CoverKeys: []string{"index_img", "banner_img"}, CardKey: "index_img", ShowsAuthor: true},
 	// hexo-theme-next 8.29: _macro/post.njk shows `photos` as a gallery at
 	// the top of the post, on the index too (Hexo turns a single string into
 	// a list). `link` would turn the title into an external link, so the
@@ -93,7 +98,7 @@ var themes = map[string]Theme{
 	// navbar/dateinfo.ejs looks `author` up in source/_data/authors.yml
 	// (the first entry is the default author); article_footer.ejs lists
 	// `references` (Markdown) under "参考资料".
-	"stellar": {Name: "stellar", CoverKeys: []string{"cover", "banner"}, LinkKey: "references",
+	"stellar": {Name: "stellar", CoverKeys: []string{"cover", "banner"}, CardKey: "cover", LinkKey: "references",
 		LinkStyle: LinkReferences, ShowsAuthor: true, AuthorsFile: "source/_data/authors.yml"},
 	// hexo-theme-matery (GitHub blinkfox/hexo-theme-matery; not on npm):
 	// layout/index.ejs and _partial/post-cover.ejs show `img`; index.ejs and
@@ -102,7 +107,7 @@ var themes = map[string]Theme{
 	// hexo-theme-landscape 1.1 (Hexo's default): _partial/post/gallery.ejs
 	// shows `photos`; `link` would make the title external; no author.
 	"landscape": {Name: "landscape", CoverKeys: []string{"photos"}},
-	ThemeNone:   {Name: ThemeNone, CoverKeys: []string{"headimg", "thumbnail"}},
+	ThemeNone:   {Name: ThemeNone, CoverKeys: []string{"headimg", "thumbnail"}, CardKey: "thumbnail"},
 }
 
 // Preset returns the preset named name ("volantis", …, "none").

@@ -155,6 +155,11 @@ type feedItem struct {
 
 func (b *builder) item(e *entry, m meta, scratch *[]byte) feedItem {
 	body := b.body(e)
+	if b.opt.MirrorURL != "" {
+		// The site's own images, named relative to its root in pages:
+		// a feed reader has no <base href>.
+		body = rebaseImages(body, "images/", b.abs("images/"))
+	}
 	return feedItem{e: e, m: m, link: b.abs(e.href("")), author: cmp.Or(m.author, e.src().name), cats: e.catNames(),
 		body: body, desc: excerpt(body, 140), xmlBody: xmlEscape(body, scratch)}
 }

@@ -85,6 +85,13 @@ type Options struct {
 	// root-relative path or a data:image/… URL.
 	DefaultCover string
 
+	// MirrorURL is the URL prefix of the mirrored images the posts name
+	// (images.mirror_url, images.proxy: mirror) when the site keeps its own
+	// copies in <Dir>/images: its pages name them relative to the site root
+	// (images/<name>, which <base href> resolves wherever the site lies),
+	// its feeds absolutely (URL + /images/<name>). "" leaves URLs alone.
+	MirrorURL string
+
 	// Body, when set, loads a post's body by id: the caller then passes
 	// posts without bodies, and the builder holds at most a few bodies at a
 	// time (each is loaded once for its page, and once for each of the
@@ -230,6 +237,9 @@ func (b *builder) body(e *entry) string {
 		return b.spill.body(e.rec+int64(e.metaLen), e.bodyLen)
 	}
 	s, err := b.opt.Body(e.id)
+	if b.opt.MirrorURL != "" {
+		s = rebaseImages(s, b.opt.MirrorURL, "images/")
+	}
 	if err != nil {
 		b.errMu.Lock()
 		if b.bodyErr == nil {
@@ -335,7 +345,12 @@ func (b *builder) add(p post.Post) {
 	if e.updated.Before(e.date) {
 		e.updated = e.date
 	}
-	e.rec, e.metaLen, e.bodyLen = b.spill.add(meta{title: p.Title, cover: p.Cover, link: p.Link, author: p.Author}, p.Body)
+	cover, body := p.Cover, p.Body
+	if b.opt.MirrorURL != "" {
+		cover = rebaseImages(cover, b.opt.MirrorURL, "images/")
+		body = rebaseImages(body, b.opt.MirrorURL, "images/")
+	}
+	e.rec, e.metaLen, e.bodyLen = b.spill.add(meta{title: p.Title, cover: cover, link: p.Link, author: p.Author}, body)
 	key := [2]string{p.SourceKey, p.SourceName}
 	if e.org = b.origins[key]; e.org == nil {
 		e.org = &origin{key: p.SourceKey, name: p.SourceName}
