@@ -94,7 +94,16 @@ func (r *Runner) BuildOutputs(ctx context.Context, opt BuildOptions) (BuildResul
 	}
 	switch {
 	case full:
-		n, err := r.rewrite(ctx, r.st.EachItem, opt.Full && r.mirror == nil, true)
+		// Every post file again, but the pending ones: writePending, next,
+		// writes those once (and marks them written).
+		n, err := r.rewrite(ctx, func(ctx context.Context, fn func(store.Item) error) error {
+			return r.st.EachItem(ctx, func(it store.Item) error {
+				if it.Pending {
+					return nil
+				}
+				return fn(it)
+			})
+		}, opt.Full && r.mirror == nil, true)
 		res.PostsWritten += n
 		if err != nil {
 			return res, err
