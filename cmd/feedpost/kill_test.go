@@ -110,28 +110,6 @@ func writeCrashConfig(t *testing.T, dir string, s *slowFeeds, perHost int) strin
 	return path
 }
 
-// postTree reads every file under dir/hexo and dir/hugo, by relative path.
-func postTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	for _, sub := range []string{"hexo", "hugo"} {
-		root := filepath.Join(dir, sub)
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := os.ReadFile(p)
-			rel, _ := filepath.Rel(dir, p)
-			out[rel] = data
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
 // tempFiles lists files left by an interrupted atomic write under dir.
 func tempFiles(t *testing.T, dir string) []string {
 	t.Helper()
@@ -208,7 +186,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("reference run: exit %d", code)
 		}
 		t.Logf("uninterrupted run: %v", time.Since(start))
-		want := postTree(t, dirA)
+		want := readTree(t, dirA, true, "hexo", "hugo")
 		if len(want) != 2*feeds*items {
 			t.Fatalf("reference run wrote %d files, want %d", len(want), 2*feeds*items)
 		}
@@ -248,7 +226,7 @@ func TestCrashSafety(t *testing.T) {
 		if code := runFeedpost(t, bin, cfgB); code != 0 {
 			t.Fatalf("final run: exit %d", code)
 		}
-		got := postTree(t, dirB)
+		got := readTree(t, dirB, true, "hexo", "hugo")
 		for name, data := range want {
 			if g, ok := got[name]; !ok {
 				t.Errorf("%s missing after the kills", name)

@@ -36,19 +36,29 @@ func copyTree(t *testing.T, from, to string) {
 	}
 }
 
-// readTree reads every file under dir, by relative path.
-func readTree(t *testing.T, dir string) map[string][]byte {
+// readTree reads every file under the folders subs of dir (all of dir when
+// there are none), by path relative to dir, leaving out the names that
+// start with "." unless dotFiles.
+func readTree(t *testing.T, dir string, dotFiles bool, subs ...string) map[string][]byte {
 	t.Helper()
+	if len(subs) == 0 {
+		subs = []string{"."}
+	}
 	out := map[string][]byte{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	for _, sub := range subs {
+		err := filepath.WalkDir(filepath.Join(dir, sub), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !dotFiles && strings.HasPrefix(d.Name(), ".") {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			out[rel] = data
 			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[rel] = data
-		return err
-	})
+	}
 	return out
 }
 
@@ -65,7 +75,7 @@ func TestStoreCopyThenBuildRewritesNothing(t *testing.T) {
 	if code := execute([]string{"run", "-q", "-c", cfg}, &stdout, &stderr); code != 0 {
 		t.Fatalf("run exited %d: %s", code, stderr.String())
 	}
-	before := readTree(t, filepath.Join(dir, "out"))
+	before := readTree(t, filepath.Join(dir, "out"), true)
 	for range 2 {
 		stdout.Reset()
 		stderr.Reset()
@@ -105,7 +115,7 @@ func TestStoreCopyThenBuildRewritesNothing(t *testing.T) {
 	if sum.PostsWritten != 0 || sum.PagesWritten != 0 || sum.PostsTotal == 0 {
 		t.Errorf("build after the copy: %+v; want nothing rewritten", sum)
 	}
-	after := readTree(t, filepath.Join(dir, "out"))
+	after := readTree(t, filepath.Join(dir, "out"), true)
 	for name, data := range before {
 		if strings.HasSuffix(name, ".db") || strings.Contains(name, ".db-") || strings.HasPrefix(filepath.Base(name), ".") {
 			continue // the SQLite store itself, and internal files

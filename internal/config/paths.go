@@ -3,13 +3,13 @@ package config
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedpost/feedpost/internal/output"
 	"github.com/feedpost/feedpost/internal/output/hexo"
+	"github.com/feedpost/feedpost/internal/output/hugo"
 )
 
 // checkPaths refuses, at load, the paths and settings that would make every
@@ -62,55 +62,20 @@ var generatorCommand = map[string]string{"Hexo": "`hexo generate` (and `hexo cle
 
 // OwnedOutput reports whether dir is, or is inside, the output folder of a
 // Hexo blog (public_dir of a _config.yml in a folder above it) or of a
-// Hugo site (publishDir, default public/, of a hugo.* or config.* file
-// beside content/ or layouts/). It returns the generator's name and the
+// Hugo site (publishDir, default public/, of the site's hugo.* or config.*
+// file: hugo.ReadSite). It returns the generator's name and the
 // config file that says so, or "" when neither owns it.
 func OwnedOutput(dir string) (generator, configFile string) {
 	dir = filepath.Clean(dir)
 	for a := filepath.Dir(dir); ; a = filepath.Dir(a) {
-		for _, name := range []string{"_config.yml", "_config.yaml"} {
-			if b, err := hexo.ReadBlog(filepath.Join(a, name)); err == nil && output.Inside(dir, b.PublicDir) {
-				return "Hexo", b.ConfigFile
-			}
+		if b, _ := hexo.BlogAt(a); b != nil && output.Inside(dir, b.PublicDir) {
+			return "Hexo", b.ConfigFile
 		}
-		if cfg, publish := hugoSite(a); cfg != "" && output.Inside(dir, publish) {
-			return "Hugo", cfg
+		if s, _ := hugo.ReadSite(a); s != nil && output.Inside(dir, s.PublishDir) {
+			return "Hugo", s.ConfigFile
 		}
 		if filepath.Dir(a) == a {
 			return "", ""
 		}
 	}
-}
-
-var hugoPublishRE = regexp.MustCompile(`(?m)^\s*"?publishDir"?\s*[:=]\s*["']?([^"'\s,#]+)`)
-
-// hugoSite returns the config file of the Hugo site whose root is dir and
-// its publish folder, or "" when dir is not one.
-func hugoSite(dir string) (configFile, publishDir string) {
-	hasSiteDir := false
-	for _, d := range []string{"content", "layouts", "themes", "archetypes"} {
-		if fi, err := os.Stat(filepath.Join(dir, d)); err == nil && fi.IsDir() {
-			hasSiteDir = true
-			break
-		}
-	}
-	if !hasSiteDir {
-		return "", ""
-	}
-	for _, name := range []string{"hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml", "config.json"} {
-		path := filepath.Join(dir, name)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		publish := "public"
-		if m := hugoPublishRE.FindSubmatch(data); m != nil {
-			publish = string(m[1])
-		}
-		if !filepath.IsAbs(publish) {
-			publish = filepath.Join(dir, publish)
-		}
-		return path, publish
-	}
-	return "", ""
 }

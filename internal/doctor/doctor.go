@@ -6,7 +6,6 @@
 package doctor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -203,22 +202,13 @@ func missingRenderers(b *hexo.Blog, theme string) []string {
 	if !ok {
 		return nil
 	}
-	data, err := os.ReadFile(filepath.Join(b.Root, "package.json"))
-	if err != nil {
-		return nil
-	}
-	var pkg struct {
-		Dependencies    map[string]string `json:"dependencies"`
-		DevDependencies map[string]string `json:"devDependencies"`
-	}
-	if json.Unmarshal(data, &pkg) != nil {
+	deps := b.Dependencies()
+	if deps == nil {
 		return nil
 	}
 	var missing []string
 	for _, r := range themeRenderers[t.Name] {
-		_, dep := pkg.Dependencies[r]
-		_, dev := pkg.DevDependencies[r]
-		if !dep && !dev {
+		if !deps[r] {
 			missing = append(missing, r)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/feedpost/feedpost/internal/netguard"
+	"github.com/feedpost/feedpost/internal/schedule"
 )
 
 // Request is one fetch of a source.
@@ -132,7 +133,7 @@ func New(opt Options) *Client {
 			// which also covers the body read and tells us which phase stalled.
 		},
 		hosts: &hostSlots{m: make(map[string]chan struct{})},
-		sleep: sleepCtx,
+		sleep: schedule.Sleep,
 	}
 }
 
@@ -241,19 +242,4 @@ func defaultBackoff(attempt int) time.Duration {
 	}
 	jitter := 0.8 + 0.4*rand.Float64()
 	return time.Duration(float64(d) * jitter)
-}
-
-// sleepCtx waits d or until ctx ends, whichever is first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }

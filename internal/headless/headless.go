@@ -1,13 +1,16 @@
 // Package headless drives a headless Chromium over the DevTools protocol, for
-// the integration tests that load feedpost's pages in a real browser (the
-// XSS suite in internal/output/hexo). It talks to the browser through
-// --remote-debugging-pipe (file descriptors 3 and 4, JSON messages ended by
-// a NUL byte), which needs no port, no WebSocket and no library.
+// the integration tests that load feedpost's pages in a real browser: the
+// XSS suite and the theme screenshots in internal/output/hexo, the built-in
+// site from disk (internal/output/site) and from `serve` (internal/serve).
+// It talks to the browser through --remote-debugging-pipe (file descriptors
+// 3 and 4, JSON messages ended by a NUL byte), which needs no port, no
+// WebSocket and no library.
 //
 // Why not chromedp: it is a large dependency for what the tests need — open
-// a page, wait for its load event, evaluate a script, collect the events a
-// page raises (dialogs, binding calls) — which is a hundred lines over the
-// pipe.
+// a page at a viewport size, wait for its load event, evaluate a script,
+// read its DOM, take a screenshot, collect the events a page raises
+// (dialogs, binding calls, console messages) — which is a few hundred lines
+// over the pipe.
 package headless
 
 import (
@@ -17,9 +20,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -103,6 +108,24 @@ func Launch(bin, userDataDir string, extra ...string) (*Browser, error) {
 	}
 	go b.read(in)
 	return b, nil
+}
+
+// Start is Launch and NewPage for a test: the browser's profile is in
+// t.TempDir(), and it is closed when t ends; a failure to start fails t.
+func Start(t testing.TB, bin string, extra ...string) *Page {
+	t.Helper()
+	b, err := Launch(bin, t.TempDir(), extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	p, err := b.NewPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // read dispatches the browser's messages until the pipe closes.
@@ -264,7 +287,8 @@ type Page struct {
 	wake   chan struct{}
 }
 
-// NewPage opens a blank tab and enables the Page and Runtime domains.
+// NewPage opens a blank tab and enables the Page, Runtime and Log domains
+// (Log: the browser's own console messages, such as failed loads).
 func (b *Browser) NewPage(ctx context.Context) (*Page, error) {
 	var target struct {
 		TargetID string `json:"targetId"`
@@ -282,7 +306,7 @@ func (b *Browser) NewPage(ctx context.Context) (*Page, error) {
 	b.mu.Lock()
 	b.pages[p.session] = p
 	b.mu.Unlock()
-	for _, m := range []string{"Page.enable", "Runtime.enable"} {
+	for _, m := range []string{"Page.enable", "Runtime.enable", "Log.enable"} {
 		if err := p.Call(ctx, m, nil, nil); err != nil {
 			return nil, err
 		}
@@ -376,4 +400,110 @@ func (p *Page) Evaluate(ctx context.Context, expression string, result any) erro
 		return nil
 	}
 	return json.Unmarshal(r.Result.Value, result)
+}
+
+// SetViewport makes the page's viewport width×height CSS pixels at one
+// device pixel each: what a desktop window of that inner size shows. (The
+// --window-size flag counts the window's frame in a tab opened over the
+// protocol, so it does not fix the viewport.)
+func (p *Page) SetViewport(ctx context.Context, width, height int) error {
+	return p.Call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{
+		"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}, nil)
+}
+
+// settleScript waits until what the viewport shows is drawn: the web fonts,
+// the images in view (lazy ones included, 5 s at most each), then two
+// animation frames.
+const settleScript = `(async () => {
+  await document.fonts.ready;
+  const inView = img => { const r = img.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; };
+  await Promise.all([...document.images].filter(img => !img.complete && inView(img)).map(img => new Promise(r => {
+    img.addEventListener("load", r); img.addEventListener("error", r); setTimeout(r, 5000);
+  })));
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+})()`
+
+// Screenshot returns a PNG of the viewport once its fonts and the images in
+// view have loaded.
+func (p *Page) Screenshot(ctx context.Context) ([]byte, error) {
+	if err := p.Evaluate(ctx, settleScript, nil); err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
+	var shot struct {
+		Data []byte `json:"data"` // base64 in JSON
+	}
+	if err := p.Call(ctx, "Page.captureScreenshot", map[string]any{"format": "png"}, &shot); err != nil {
+		return nil, err
+	}
+	return shot.Data, nil
+}
+
+// HTML returns the page's DOM as HTML (the document element, as Chromium's
+// --dump-dom prints it), after the page's scripts have changed it.
+func (p *Page) HTML(ctx context.Context) (string, error) {
+	var html string
+	err := p.Evaluate(ctx, "document.documentElement.outerHTML", &html)
+	return html, err
+}
+
+// Console returns, one line each, the messages among events that a page's
+// console would show: console API calls, uncaught exceptions, and the
+// browser's own entries (failed loads, blocked content).
+func Console(events []Event) []string {
+	var out []string
+	for _, e := range events {
+		switch e.Method {
+		case "Runtime.consoleAPICalled":
+			var c struct {
+				Type string `json:"type"`
+				Args []struct {
+					Value       any    `json:"value"`
+					Description string `json:"description"`
+				} `json:"args"`
+			}
+			json.Unmarshal(e.Params, &c)
+			line := "console." + c.Type + ":"
+			for _, a := range c.Args {
+				if a.Value != nil {
+					line += fmt.Sprintf(" %v", a.Value)
+				} else {
+					line += " " + a.Description
+				}
+			}
+			out = append(out, line)
+		case "Runtime.exceptionThrown":
+			var x struct {
+				ExceptionDetails struct {
+					Text      string `json:"text"`
+					URL       string `json:"url"`
+					Exception *struct {
+						Description string `json:"description"`
+					} `json:"exception"`
+				} `json:"exceptionDetails"`
+			}
+			json.Unmarshal(e.Params, &x)
+			d := x.ExceptionDetails
+			if d.Exception != nil {
+				d.Text += " " + d.Exception.Description
+			}
+			out = append(out, "exception: "+d.Text+" ("+d.URL+")")
+		case "Log.entryAdded":
+			var l struct {
+				Entry struct {
+					Source string `json:"source"`
+					Level  string `json:"level"`
+					Text   string `json:"text"`
+					URL    string `json:"url"`
+				} `json:"entry"`
+			}
+			json.Unmarshal(e.Params, &l)
+			if u, err := url.Parse(l.Entry.URL); err == nil && u.Path == "/favicon.ico" && l.Entry.Source == "network" {
+				// The browser asks for /favicon.ico by itself, and reports
+				// its 404 some times and not others: not the page's doing.
+				continue
+			}
+			out = append(out, l.Entry.Source+" "+l.Entry.Level+": "+l.Entry.Text+" ("+l.Entry.URL+")")
+		}
+	}
+	return out
 }

@@ -40,6 +40,7 @@ import (
 
 	"github.com/feedpost/feedpost/internal/fetch"
 	"github.com/feedpost/feedpost/internal/netguard"
+	"github.com/feedpost/feedpost/internal/schedule"
 )
 
 // Defaults applied by New to zero Options fields.
@@ -213,11 +214,7 @@ func (d *Downloader) Fetch(ctx context.Context, rawURL string, dst *os.File) (*I
 		if retryAfter < 0 {
 			wait = d.opt.Backoff(attempt)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if schedule.Sleep(ctx, wait) != nil {
 			return nil, err
 		}
 	}

@@ -280,7 +280,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		todo = busy
 		if len(todo) > 0 {
 			sort.Ints(todo)
-			if err := sleep(ctx, time.Second); err != nil {
+			if err := schedule.Sleep(ctx, time.Second); err != nil {
 				break
 			}
 		}
@@ -823,18 +823,6 @@ func (s *sequence) next() uint64 {
 	defer s.mu.Unlock()
 	s.n++
 	return s.n
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // joinNote appends b to the note a, "; "-separated.

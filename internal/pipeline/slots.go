@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/schedule"
 )
 
 // acquireHostSlot waits for one of fetch.per_host slots of host, leased in
@@ -27,7 +29,7 @@ func (r *Runner) acquireHostSlot(ctx context.Context, host string) (func(), erro
 		}
 		// All slots are held: poll with a growing, jittered wait (a slot is
 		// held for one request, tens to hundreds of milliseconds).
-		if err := sleep(ctx, wait+time.Duration(rand.Int64N(int64(wait)))); err != nil {
+		if err := schedule.Sleep(ctx, wait+time.Duration(rand.Int64N(int64(wait)))); err != nil {
 			return nil, err
 		}
 		wait = min(wait*2, 200*time.Millisecond)

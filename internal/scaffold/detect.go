@@ -5,16 +5,11 @@
 package scaffold
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/feedpost/feedpost/internal/output/hexo"
+	"github.com/feedpost/feedpost/internal/output/hugo"
 )
 
 // Kinds of blog init writes a config for.
@@ -41,37 +36,23 @@ type Blog struct {
 	HexoTimezone string
 }
 
-// HexoThemes are the themes feedpost has a front-matter preset for
-// (`hexo.theme:`); any other theme gets the plain Hexo front matter.
-var HexoThemes = []string{"volantis", "butterfly", "fluid", "next", "redefine", "stellar", "matery", "landscape"}
-
 // Detect looks at dir: a Hexo blog (a _config.yml beside a package.json that
-// depends on hexo, or beside a source/ folder), a Hugo site (hugo.toml and
-// its kin), or neither (KindStandalone, no error).
+// depends on hexo, or beside a source/ folder: hexo.IsBlogRoot), a Hugo site
+// (hugo.toml and its kin: hugo.ReadSite), or neither (KindStandalone, no
+// error).
 func Detect(dir string) (Blog, error) {
-	if isHexo(dir) {
+	if hexo.IsBlogRoot(dir) {
 		return Hexo(dir)
 	}
-	if hugoConfig(dir) != "" {
-		return Hugo(dir)
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return Blog{}, err
 	}
-	return Blog{Kind: KindStandalone}, nil
-}
-
-func isHexo(dir string) bool {
-	if !isFile(filepath.Join(dir, "_config.yml")) {
-		return false
+	site, err := hugo.ReadSite(root)
+	if err != nil || site == nil {
+		return Blog{Kind: KindStandalone}, err
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "package.json")); err == nil {
-		var pkg struct {
-			Hexo         json.RawMessage   `json:"hexo"`
-			Dependencies map[string]string `json:"dependencies"`
-		}
-		if json.Unmarshal(data, &pkg) == nil && (pkg.Hexo != nil || pkg.Dependencies["hexo"] != "") {
-			return true
-		}
-	}
-	return isDir(filepath.Join(dir, "source"))
+	return hugoBlog(site), nil
 }
 
 // Hexo reads the Hexo blog at dir: its posts folder (`source_dir`/_posts),
@@ -81,75 +62,22 @@ func Hexo(dir string) (Blog, error) {
 	if err != nil {
 		return Blog{}, err
 	}
-	path := filepath.Join(root, "_config.yml")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Blog{}, fmt.Errorf("%s is not a Hexo blog: it has no _config.yml", dir)
-	}
+	b, err := hexo.OpenBlog(root)
 	if err != nil {
 		return Blog{}, err
 	}
-	var cfg struct {
-		Title     string `yaml:"title"`
-		Theme     any    `yaml:"theme"` // `theme: false` turns themes off
-		SourceDir string `yaml:"source_dir"`
-		PublicDir string `yaml:"public_dir"`
-		Timezone  string `yaml:"timezone"`
-	}
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return Blog{}, fmt.Errorf("%s: %w", path, err)
-	}
-	b := Blog{Kind: KindHexo, Root: root, Title: cfg.Title, HexoTimezone: cfg.Timezone}
-	if s, ok := cfg.Theme.(string); ok {
-		b.Theme = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "hexo-theme-")
-	}
-	src := cfg.SourceDir
-	if src == "" {
-		src = "source"
-	}
-	b.PostsDir = filepath.Join(root, filepath.FromSlash(src), "_posts")
-	public := cfg.PublicDir
-	if public == "" {
-		public = "public"
-	}
-	b.PublicDir = filepath.Join(root, filepath.FromSlash(public))
-	return b, nil
+	return Blog{Kind: KindHexo, Root: b.Root, PostsDir: b.PostsDir(), PublicDir: b.PublicDir,
+		Title: b.Title, Theme: hexo.ThemeName(b.Theme), HexoTimezone: b.Timezone}, nil
 }
 
 // ThemePreset is the `hexo.theme:` preset that the blog's theme gets from
 // `auto`: the theme itself when feedpost knows it, else "none".
 func (b Blog) ThemePreset() string {
-	for _, t := range HexoThemes {
-		if b.Theme == t {
-			return t
-		}
+	if t, ok := hexo.PresetFor(b.Theme); ok {
+		return t.Name
 	}
-	return "none"
+	return hexo.ThemeNone
 }
-
-var hugoConfigNames = []string{"hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml", "config.json"}
-
-// hugoConfig returns the path of the site config of a Hugo site at dir, or "".
-// A bare config.yaml counts only beside a content/ or archetypes/ folder:
-// many other tools have one too.
-func hugoConfig(dir string) string {
-	for _, n := range hugoConfigNames {
-		p := filepath.Join(dir, n)
-		if !isFile(p) {
-			continue
-		}
-		if strings.HasPrefix(n, "hugo.") || isDir(filepath.Join(dir, "content")) || isDir(filepath.Join(dir, "archetypes")) {
-			return p
-		}
-	}
-	return ""
-}
-
-// contentDirRE finds `contentDir` in a Hugo config of any of its three
-// syntaxes (TOML `contentDir = "x"`, YAML `contentDir: x`, JSON
-// `"contentDir": "x"`) without a TOML parser, which feedpost has no other use
-// for.
-var contentDirRE = regexp.MustCompile(`(?m)^\s*"?contentDir"?\s*[:=]\s*["']?([^"',\s]+)`)
 
 // Hugo reads the Hugo site at dir: posts go to <contentDir>/posts.
 func Hugo(dir string) (Blog, error) {
@@ -157,27 +85,16 @@ func Hugo(dir string) (Blog, error) {
 	if err != nil {
 		return Blog{}, err
 	}
-	path := hugoConfig(root)
-	if path == "" {
-		return Blog{}, fmt.Errorf("%s is not a Hugo site: it has no hugo.toml (or hugo.yaml, hugo.json, config.toml)", dir)
-	}
-	data, err := os.ReadFile(path)
+	site, err := hugo.ReadSite(root)
 	if err != nil {
 		return Blog{}, err
 	}
-	content := "content"
-	if m := contentDirRE.FindSubmatch(data); m != nil {
-		content = string(m[1])
+	if site == nil {
+		return Blog{}, fmt.Errorf("%s is not a Hugo site: it has no hugo.toml (or hugo.yaml, hugo.json, config.toml)", dir)
 	}
-	return Blog{Kind: KindHugo, Root: root, PostsDir: filepath.Join(root, filepath.FromSlash(content), "posts")}, nil
+	return hugoBlog(site), nil
 }
 
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
+func hugoBlog(site *hugo.Site) Blog {
+	return Blog{Kind: KindHugo, Root: site.Root, PostsDir: filepath.Join(site.ContentDir, "posts")}
 }

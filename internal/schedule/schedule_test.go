@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -93,6 +94,24 @@ func TestBackoff(t *testing.T) {
 	for f, want := range map[int]bool{0: false, 1: false, BackoffAfter - 1: false, BackoffAfter: true, 100: true} {
 		if got := Backoff(f); got != want {
 			t.Errorf("Backoff(%d) = %v, want %v", f, got, want)
+		}
+	}
+}
+
+// Sleep ends when ctx does, with its cause; it never fails on time.
+func TestSleep(t *testing.T) {
+	if err := Sleep(t.Context(), time.Millisecond); err != nil {
+		t.Errorf("Sleep: %v", err)
+	}
+	if err := Sleep(t.Context(), 0); err != nil {
+		t.Errorf("Sleep(0): %v", err)
+	}
+	cause := fmt.Errorf("lease lost")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	cancel(cause)
+	for _, d := range []time.Duration{0, time.Hour} {
+		if err := Sleep(ctx, d); err != cause {
+			t.Errorf("Sleep(%v) on an ended context: %v, want its cause", d, err)
 		}
 	}
 }

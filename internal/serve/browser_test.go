@@ -1,10 +1,8 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"github.com/feedpost/feedpost/internal/headless"
 	"image"
 	"image/color"
 	"image/png"
@@ -14,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,6 +19,7 @@ import (
 	"time"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/headless"
 	"github.com/feedpost/feedpost/internal/pipeline"
 	"github.com/feedpost/feedpost/internal/store"
 )
@@ -40,15 +38,6 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // imageServer answers every path with a small PNG whose colour derives from
 // the path, standing in for the example's (fictional, offline) image hosts.
 func imageServer() http.Handler {
@@ -65,29 +54,39 @@ func imageServer() http.Handler {
 	})
 }
 
-// chrome runs headless Chromium once and returns stdout and the console
-// messages it logged.
-func chrome(t *testing.T, bin string, rules string, args ...string) (string, []string) {
+// open loads pageURL in p at a width×height viewport and returns the
+// messages its console got.
+func open(t *testing.T, ctx context.Context, p *headless.Page, width, height int, pageURL string) []string {
 	t.Helper()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--user-data-dir=" + t.TempDir(), "--enable-logging=stderr", "--v=0", "--ignore-certificate-errors",
-		"--host-resolver-rules=" + rules, "--virtual-time-budget=5000"}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	if err := p.SetViewport(ctx, width, height); err != nil {
+		t.Fatal(err)
 	}
-	var console []string
-	for _, line := range strings.Split(stderr.String(), "\n") {
-		if strings.Contains(line, ":CONSOLE") {
-			console = append(console, line)
-		}
+	if err := p.Navigate(ctx, pageURL); err != nil {
+		t.Fatal(err)
 	}
-	return stdout.String(), console
+	return headless.Console(p.Events())
+}
+
+// html is the DOM of the page p shows.
+func html(t *testing.T, ctx context.Context, p *headless.Page) string {
+	t.Helper()
+	dom, err := p.HTML(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dom
+}
+
+// screenshot saves a PNG of p's viewport as path.
+func screenshot(t *testing.T, ctx context.Context, p *headless.Page, path string) {
+	t.Helper()
+	data, err := p.Screenshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestBrowserShowsExampleSite loads the bundled example's built-in site from
@@ -95,7 +94,7 @@ func chrome(t *testing.T, bin string, rules string, args ...string) (string, []s
 // 390 and 1280 px and of a post page, DOM checks for cards, covers and
 // category links, and a console with no message at all.
 func TestBrowserShowsExampleSite(t *testing.T) {
-	bin := findChromium()
+	bin := headless.Find()
 	if bin == "" {
 		t.Skip("chromium not installed (apt-get install chromium; bash .ci/run installs it)")
 	}
@@ -155,7 +154,11 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		}
 		return home.ResolveReference(u).String()
 	}
-	dom, console := chrome(t, bin, rules, "--dump-dom", site+"/")
+	p := headless.Start(t, bin, "--ignore-certificate-errors", "--host-resolver-rules="+rules)
+	bctx, bcancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer bcancel()
+	console := open(t, bctx, p, 1280, 1000, site+"/")
+	dom := html(t, bctx, p)
 	for _, c := range console {
 		t.Errorf("console: %s", c)
 	}
@@ -189,14 +192,17 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 	}
 
 	shots := artifactsDir(t)
-	for _, s := range []struct{ name, size, url string }{
-		{"home-390.png", "390,1400", site + "/"},
-		{"home-1280.png", "1280,1000", site + "/"},
+	for _, s := range []struct {
+		name          string
+		width, height int
+	}{
+		{"home-390.png", 390, 1400},
+		{"home-1280.png", 1280, 1000},
 	} {
-		_, console := chrome(t, bin, rules, "--window-size="+s.size, "--screenshot="+filepath.Join(shots, s.name), s.url)
-		for _, c := range console {
+		for _, c := range open(t, bctx, p, s.width, s.height, site+"/") {
 			t.Errorf("%s console: %s", s.name, c)
 		}
+		screenshot(t, bctx, p, filepath.Join(shots, s.name))
 	}
 	// A post page: the first card's link.
 	m := regexp.MustCompile(`href="(/?posts/[0-9a-f]{16}/)"`).FindStringSubmatch(dom)
@@ -204,14 +210,14 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 		t.Fatalf("no post link on the home page")
 	}
 	postURL := abs(m[1])
-	postDOM, console := chrome(t, bin, rules, "--dump-dom", postURL)
-	for _, c := range console {
+	for _, c := range open(t, bctx, p, 1280, 1400, postURL) {
 		t.Errorf("post console: %s", c)
 	}
+	postDOM := html(t, bctx, p)
 	if !strings.Contains(postDOM, "rel=\"noopener noreferrer\"") || !strings.Contains(postDOM, "<article") {
 		t.Errorf("post page lacks the article or the attribution link")
 	}
-	chrome(t, bin, rules, "--window-size=1280,1400", "--screenshot="+filepath.Join(shots, "post-1280.png"), postURL)
+	screenshot(t, bctx, p, filepath.Join(shots, "post-1280.png"))
 	if os.Getenv("FEEDPOST_UPDATE_DOCS") != "" {
 		b, err := os.ReadFile(filepath.Join(shots, "home-1280.png"))
 		if err == nil {
@@ -247,15 +253,10 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 // pictures: images.proxy: mirror.)
 func checkMirroredImages(t *testing.T, bin, site string, pages []string) {
 	t.Helper()
-	b, err := headless.Launch(bin, t.TempDir(), "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1280,1000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	page := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	page, err := b.NewPage(ctx)
-	if err != nil {
+	if err := page.SetViewport(ctx, 1280, 1000); err != nil {
 		t.Fatal(err)
 	}
 	own := regexp.MustCompile(`^` + regexp.QuoteMeta(site) + `/images/[0-9a-f]{64}(-480x270)?\.(jpg|png|gif|webp)$`)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedpost/feedpost/internal/pipeline"
+	"github.com/feedpost/feedpost/internal/schedule"
 )
 
 // Run serves and plays its roles until ctx is cancelled or the HTTP server
@@ -207,7 +208,7 @@ func (s *Server) buildLoop(ctx context.Context) {
 				s.log.Error("taking the builder lock", "error", err)
 			}
 			s.setBuilder("standby")
-			if sleepCtx(ctx, s.opt.Standby) != nil {
+			if schedule.Sleep(ctx, s.opt.Standby) != nil {
 				break
 			}
 			continue
@@ -224,7 +225,7 @@ func (s *Server) buildLoop(ctx context.Context) {
 				s.debounce(ctx, changes, lastStart.Add(gap()))
 			}
 			first = false
-			if err := build(); err != nil && sleepCtx(ctx, pollEvery) != nil { // a failing build is retried, not spun
+			if err := build(); err != nil && schedule.Sleep(ctx, pollEvery) != nil { // a failing build is retried, not spun
 				break
 			}
 			continue
@@ -330,16 +331,4 @@ func (s *Server) builderState() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.builder
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -1,6 +1,7 @@
 package hexo
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,11 +13,16 @@ import (
 )
 
 // Blog is what feedpost reads of the Hexo blog it writes posts into: its
-// _config.yml, for the theme preset (`hexo.theme: auto`) and for `check`.
+// _config.yml, for the theme preset (`hexo.theme: auto`), for `check` and
+// for `init`. It is the one reader of a Hexo config in feedpost.
 type Blog struct {
 	Root       string // the blog's folder (that of ConfigFile)
 	ConfigFile string
-	Theme      string // `theme:`; "" when unset
+	Title      string // `title:`
+	// Theme is `theme:` as written (Hexo looks for themes/<Theme> and
+	// node_modules/hexo-theme-<Theme>); "" when unset or false (no theme).
+	// ThemeName(Theme) is the name feedpost's presets go by.
+	Theme string
 	// Timezone is `timezone:` ("" when unset), at line TimezoneLine: Hexo
 	// shifts every post date by the build machine's offset from it.
 	Timezone     string
@@ -55,25 +61,36 @@ func FindBlog(postsDir string) (*Blog, error) {
 			break
 		}
 		dir = parent
-		for _, name := range configNames {
-			path := filepath.Join(dir, name)
-			data, err := os.ReadFile(path)
-			if errors.Is(err, fs.ErrNotExist) {
+		if b, err := BlogAt(dir); b != nil || err != nil {
+			return b, err
+		}
+	}
+	return nil, nil
+}
+
+// BlogAt returns the Hexo blog whose config is in dir: a _config.yml (or
+// _config.yaml) with one of the keys only Hexo's config has. It returns nil
+// and no error when dir has none, and an error when the one it has cannot
+// be read or parsed.
+func BlogAt(dir string) (*Blog, error) {
+	for _, name := range configNames {
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			if isDirError(path) {
 				continue
 			}
-			if err != nil {
-				if isDirError(path) {
-					continue
-				}
-				return nil, fmt.Errorf("hexo config %s: %w", path, err)
-			}
-			b, ok, err := parseBlogConfig(path, data)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				return b, nil
-			}
+			return nil, fmt.Errorf("hexo config %s: %w", path, err)
+		}
+		b, ok, err := parseBlogConfig(path, data)
+		if err != nil {
+			return nil, err
+		}
+		if ok && b != nil {
+			return b, nil
 		}
 	}
 	return nil, nil
@@ -84,32 +101,69 @@ func isDirError(path string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// ReadBlog reads the Hexo blog whose _config.yml is at path.
-func ReadBlog(path string) (*Blog, error) {
+// IsBlogRoot reports whether dir looks like the root of a Hexo blog, as
+// `hexo init` leaves one: a _config.yml beside a package.json that depends
+// on hexo, or beside a source/ folder. (FindBlog, which starts from the
+// posts folder, goes by the config's keys instead.)
+func IsBlogRoot(dir string) bool {
+	if configFile(dir) == "" {
+		return false
+	}
+	if pkg, err := readPackage(dir); err == nil && (pkg.Hexo != nil || pkg.Dependencies["hexo"] != "") {
+		return true
+	}
+	fi, err := os.Stat(filepath.Join(dir, "source"))
+	return err == nil && fi.IsDir()
+}
+
+// OpenBlog reads the Hexo blog whose root is dir, which the user named as
+// one or IsBlogRoot found: any YAML mapping in its _config.yml is taken as
+// Hexo's, with Hexo's defaults for the keys it does not set.
+func OpenBlog(dir string) (*Blog, error) {
+	path := configFile(dir)
+	if path == "" {
+		return nil, fmt.Errorf("%s is not a Hexo blog: it has no _config.yml", dir)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("hexo config: %w", err)
 	}
-	b, ok, err := parseBlogConfig(path, data)
-	if err == nil && !ok {
-		err = fmt.Errorf("hexo config %s: not a Hexo config (none of the keys %s)", path, strings.Join(hexoKeys, ", "))
+	b, _, err := parseBlogConfig(path, data)
+	if err == nil && b == nil {
+		err = fmt.Errorf("hexo config %s: not a mapping of settings", path)
 	}
 	return b, err
 }
 
-// parseBlogConfig reads the keys feedpost cares about; ok is false when the
-// file is YAML but not a Hexo config.
-func parseBlogConfig(path string, data []byte) (*Blog, bool, error) {
+// configFile is the path of the config file in dir Hexo reads, "" when
+// there is none.
+func configFile(dir string) string {
+	for _, name := range configNames {
+		path := filepath.Join(dir, name)
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			return path
+		}
+	}
+	return ""
+}
+
+// parseBlogConfig reads the keys feedpost cares about, with Hexo's defaults
+// for an empty file; b is nil when the YAML is not a mapping, and ok false
+// when it has none of the keys only Hexo's config has.
+func parseBlogConfig(path string, data []byte) (b *Blog, ok bool, err error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, false, fmt.Errorf("hexo config %s: %w", path, err)
 	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+	root := filepath.Dir(path)
+	b = &Blog{Root: root, ConfigFile: path, UpdatedOption: "mtime", URLRoot: "/",
+		SourceDir: filepath.Join(root, "source"), PublicDir: filepath.Join(root, "public")}
+	if len(doc.Content) == 0 {
+		return b, false, nil
+	}
+	if doc.Content[0].Kind != yaml.MappingNode {
 		return nil, false, nil
 	}
-	root := filepath.Dir(path)
-	b := &Blog{Root: root, ConfigFile: path, UpdatedOption: "mtime", URLRoot: "/",
-		SourceDir: filepath.Join(root, "source"), PublicDir: filepath.Join(root, "public")}
 	m := doc.Content[0]
 	hexo := false
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -122,8 +176,12 @@ func parseBlogConfig(path string, data []byte) (*Blog, bool, error) {
 		}
 		val := strings.TrimSpace(v.Value)
 		switch k.Value {
+		case "title":
+			b.Title = val
 		case "theme":
-			b.Theme = val
+			if v.ShortTag() != "!!bool" { // `theme: false` turns themes off
+				b.Theme = val
+			}
 		case "timezone":
 			b.Timezone, b.TimezoneLine = val, k.Line
 		case "updated_option":
@@ -146,10 +204,7 @@ func parseBlogConfig(path string, data []byte) (*Blog, bool, error) {
 			}
 		}
 	}
-	if !hexo {
-		return nil, false, nil
-	}
-	return b, true, nil
+	return b, hexo, nil
 }
 
 // PostsDir is the folder Hexo reads posts from: <source_dir>/_posts.
@@ -167,4 +222,47 @@ func (b *Blog) ThemeInstalled() bool {
 		}
 	}
 	return false
+}
+
+// ThemeName is the name of the theme `theme:` names, as feedpost's presets
+// go by it: lower case, without the hexo-theme- prefix of its npm package.
+func ThemeName(theme string) string {
+	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(theme)), "hexo-theme-")
+}
+
+// packageJSON is what feedpost reads of a blog's package.json.
+type packageJSON struct {
+	Hexo            json.RawMessage   `json:"hexo"` // `hexo init` records the version here
+	Dependencies    map[string]string `json:"dependencies"`
+	DevDependencies map[string]string `json:"devDependencies"`
+}
+
+func readPackage(dir string) (*packageJSON, error) {
+	path := filepath.Join(dir, "package.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pkg packageJSON
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &pkg, nil
+}
+
+// Dependencies returns the npm packages the blog's package.json lists
+// (dependencies and devDependencies); nil when it has no package.json that
+// can be read.
+func (b *Blog) Dependencies() map[string]bool {
+	pkg, err := readPackage(b.Root)
+	if err != nil {
+		return nil
+	}
+	deps := map[string]bool{}
+	for _, m := range []map[string]string{pkg.Dependencies, pkg.DevDependencies} {
+		for name := range m {
+			deps[name] = true
+		}
+	}
+	return deps
 }

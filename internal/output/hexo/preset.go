@@ -3,7 +3,6 @@ package hexo
 import (
 	"slices"
 	"sort"
-	"strings"
 )
 
 // Theme is what one Hexo theme reads from a post's front matter, so that a
@@ -122,7 +121,7 @@ func Preset(name string) (Theme, bool) {
 // `theme:` (case and a "hexo-theme-" prefix ignored); false when there is
 // none for it.
 func PresetFor(theme string) (Theme, bool) {
-	name := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(theme)), "hexo-theme-")
+	name := ThemeName(theme)
 	if name == "" || name == ThemeNone {
 		return Theme{}, false
 	}

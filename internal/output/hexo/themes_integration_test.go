@@ -1,11 +1,9 @@
 package hexo_test
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"net/http"
@@ -23,9 +21,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/net/websocket"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/headless"
 	"github.com/feedpost/feedpost/internal/pipeline"
 	"github.com/feedpost/feedpost/internal/store"
 )
@@ -305,14 +303,16 @@ func TestThemesRenderExamplePosts(t *testing.T) {
 		})
 	}
 
-	if bin := findChromium(); bin == "" {
+	if bin := headless.Find(); bin == "" {
 		t.Log("chromium not installed: no screenshots (apt-get install chromium; bash .ci/run installs it)")
 	} else {
+		shots := map[string]string{} // theme → its public folder
 		for _, b := range builds {
 			if b.zone == "Asia/Shanghai" {
-				screenshot(t, bin, b.spec, filepath.Join(b.site, "public"), modules)
+				shots[b.spec.name] = filepath.Join(b.site, "public")
 			}
 		}
+		screenshots(t, bin, shots, modules)
 	}
 }
 
@@ -489,26 +489,15 @@ func checkShownDate(t *testing.T, where, text, datetime string, want time.Time, 
 	}
 }
 
-// findChromium returns the Chromium binary, or "".
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// screenshot serves public on loopback and saves a headless-Chromium
-// screenshot of its index, scrolled to the first card. Every other host
-// resolves to a local server, so nothing leaves the machine: it answers
-// image requests with a coloured tile, CDN requests for a library the
-// fixture installs (its devDependencies) with the installed file, and
-// anything else with 404 (themes look as they do with their CDN down).
-func screenshot(t *testing.T, bin string, spec themeSpec, public, modules string) {
+// screenshots serves each theme's public folder on loopback in turn and
+// saves a headless-Chromium screenshot of its index (1280×900), scrolled to
+// the first card. Every other host resolves to a local server, so nothing
+// leaves the machine: it answers image requests with a coloured tile, CDN
+// requests for a library the fixture installs (its devDependencies) with
+// the installed file, and anything else with 404 (themes look as they do
+// with their CDN down).
+func screenshots(t *testing.T, bin string, publics map[string]string, modules string) {
 	t.Helper()
-	site := httptest.NewServer(http.FileServer(http.Dir(public)))
-	defer site.Close()
 	other := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.Header.Get("Accept"), "image/") {
 			w.Header().Set("Content-Type", "image/svg+xml")
@@ -529,189 +518,61 @@ func screenshot(t *testing.T, bin string, spec themeSpec, public, modules string
 	port := func(u string) string { return u[strings.LastIndex(u, ":")+1:] }
 	rules := "MAP *:443 127.0.0.1:" + port(tls.URL) + ", MAP *:80 127.0.0.1:" + port(plain.URL) + ", EXCLUDE 127.0.0.1"
 
-	scroll := "0"
-	if spec.cards != "" {
-		scroll = fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) { e.scrollIntoView({block: "start"}); window.scrollBy(0, -90); } })()`, spec.cards)
-	}
-	data, err := chromeScreenshot(t, bin, rules, site.URL+"/", scroll)
-	if err != nil {
-		t.Errorf("chromium screenshot of %s: %v", spec.name, err)
-		return
-	}
-	if len(data) < 20000 {
-		t.Errorf("screenshot of %s: only %d bytes", spec.name, len(data))
-	}
-	dirs := []string{filepath.Join(artifacts(), "screenshots", "themes")}
-	if os.Getenv("FEEDPOST_UPDATE_DOCS") != "" {
-		dirs = append(dirs, filepath.Join(repoRoot, "docs", "themes"))
-	}
-	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(d, spec.name+".png"), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// chromeScreenshot loads pageURL in headless Chromium, runs script once the page
-// has loaded, and returns a PNG of the 1280×900 viewport. Chromium's own
-// --screenshot cannot scroll, and the themes open with a full-screen banner,
-// so this drives it over the DevTools protocol (a websocket; x/net has the
-// client).
-func chromeScreenshot(t *testing.T, bin, rules, pageURL, script string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	p := headless.Start(t, bin, "--ignore-certificate-errors", "--host-resolver-rules="+rules)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--user-data-dir="+t.TempDir(), "--ignore-certificate-errors", "--host-resolver-rules="+rules,
-		"--window-size=1280,900", "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
+	if err := p.SetViewport(ctx, 1280, 900); err != nil {
+		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	var browserWS string
-	// Chromium is asked to close: killed, its helpers signal its whole
-	// process group, which is the test's.
-	defer func() {
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		if bws, err := websocket.Dial(browserWS, "", "http://127.0.0.1/"); err == nil {
-			websocket.JSON.Send(bws, cdpMessage{ID: 1, Method: "Browser.close"})
-			bws.Close()
-		}
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	endpoint := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if _, ws, ok := strings.Cut(sc.Text(), "DevTools listening on "); ok {
-				endpoint <- ws
-			}
-		}
-	}()
-	select {
-	case browserWS = <-endpoint:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("no DevTools endpoint: %w", ctx.Err())
-	}
-	u, err := url.Parse(browserWS)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.Get("http://" + u.Host + "/json/list")
-	if err != nil {
-		return nil, err
-	}
-	var targets []struct{ Type, WebSocketDebuggerURL string }
-	err = json.NewDecoder(resp.Body).Decode(&targets)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	var pageWS string
-	for _, tg := range targets {
-		if tg.Type == "page" {
-			pageWS = tg.WebSocketDebuggerURL
-		}
-	}
-	if pageWS == "" {
-		return nil, fmt.Errorf("no page target in %+v", targets)
-	}
-	ws, err := websocket.Dial(pageWS, "", "http://127.0.0.1/")
-	if err != nil {
-		return nil, err
-	}
-	defer ws.Close()
-	c := &cdp{ws: ws, seen: map[string]bool{}}
-	if _, err := c.call("Page.enable", nil); err != nil {
-		return nil, err
-	}
-	if _, err := c.call("Page.navigate", map[string]any{"url": pageURL}); err != nil {
-		return nil, err
-	}
-	c.wait("Page.loadEventFired", 10*time.Second) // some themes never finish loading without their CDN
-	time.Sleep(2 * time.Second)                   // images, fonts, animations
-	if _, err := c.call("Runtime.evaluate", map[string]any{"expression": script}); err != nil {
-		return nil, err
-	}
-	time.Sleep(1500 * time.Millisecond)
-	res, err := c.call("Page.captureScreenshot", map[string]any{"format": "png"})
-	if err != nil {
-		return nil, err
-	}
-	var shot struct{ Data []byte }
-	if err := json.Unmarshal(res, &shot); err != nil {
-		return nil, err
-	}
-	return shot.Data, nil
-}
-
-// cdp is the smallest DevTools protocol client: one call at a time, events
-// remembered by name.
-type cdp struct {
-	ws   *websocket.Conn
-	id   int
-	seen map[string]bool
-}
-
-type cdpMessage struct {
-	ID     int             `json:"id,omitempty"`
-	Method string          `json:"method,omitempty"`
-	Params any             `json:"params,omitempty"`
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  *struct {
-		Message string `json:"message"`
-	} `json:"error,omitempty"`
-}
-
-func (c *cdp) call(method string, params any) (json.RawMessage, error) {
-	c.id++
-	if err := websocket.JSON.Send(c.ws, cdpMessage{ID: c.id, Method: method, Params: params}); err != nil {
-		return nil, err
-	}
-	c.ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-	for {
-		var m cdpMessage
-		if err := websocket.JSON.Receive(c.ws, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", method, err)
-		}
-		if m.Method != "" {
-			c.seen[m.Method] = true
+	for _, spec := range themeSpecs {
+		public, ok := publics[spec.name]
+		if !ok {
 			continue
 		}
-		if m.ID == c.id {
-			if m.Error != nil {
-				return nil, fmt.Errorf("%s: %s", method, m.Error.Message)
+		data, err := themeScreenshot(ctx, p, spec, public)
+		if err != nil {
+			t.Errorf("chromium screenshot of %s: %v", spec.name, err)
+			continue
+		}
+		if len(data) < 20000 {
+			t.Errorf("screenshot of %s: only %d bytes", spec.name, len(data))
+		}
+		dirs := []string{filepath.Join(artifacts(), "screenshots", "themes")}
+		if os.Getenv("FEEDPOST_UPDATE_DOCS") != "" {
+			dirs = append(dirs, filepath.Join(repoRoot, "docs", "themes"))
+		}
+		for _, d := range dirs {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
 			}
-			return m.Result, nil
+			if err := os.WriteFile(filepath.Join(d, spec.name+".png"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
 
-// wait reads events until one named method has come, or d has passed.
-func (c *cdp) wait(method string, d time.Duration) bool {
-	c.ws.SetReadDeadline(time.Now().Add(d))
-	for !c.seen[method] {
-		var m cdpMessage
-		if err := websocket.JSON.Receive(c.ws, &m); err != nil {
-			return false
-		}
-		if m.Method != "" {
-			c.seen[m.Method] = true
+// themeScreenshot loads the index of public (served on loopback) in p,
+// scrolls past the full-screen banner most themes open with, and returns a
+// PNG of the viewport.
+func themeScreenshot(ctx context.Context, p *headless.Page, spec themeSpec, public string) ([]byte, error) {
+	site := httptest.NewServer(http.FileServer(http.Dir(public)))
+	defer site.Close()
+	nctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err := p.Navigate(nctx, site.URL+"/")
+	cancel()
+	if err != nil && ctx.Err() == nil && nctx.Err() == nil {
+		return nil, err
+	} // else no load event in 10 s: some themes never finish loading without their CDN
+	time.Sleep(2 * time.Second) // fonts, animations
+	if spec.cards != "" {
+		scroll := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) { e.scrollIntoView({block: "start"}); window.scrollBy(0, -90); } })()`, spec.cards)
+		if err := p.Evaluate(ctx, scroll, nil); err != nil {
+			return nil, err
 		}
 	}
-	return true
+	time.Sleep(1500 * time.Millisecond) // lazy images, scroll animations
+	return p.Screenshot(ctx)
 }
 
 // cdnNames maps CDN library names to npm package names where they differ.

@@ -109,18 +109,9 @@ func TestXSSSuiteInLandscape(t *testing.T) {
 	defer srv.Close()
 	control := controlPage(t, hs, posts)
 
-	b, err := headless.Launch(bin, t.TempDir(),
-		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	p := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
-	p, err := b.NewPage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := p.Call(ctx, "Runtime.addBinding", map[string]any{"name": markBinding}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedpost/feedpost/internal/headless"
 )
 
 // TestOpensFromDisk opens pages of a built site in headless Chromium from
@@ -23,13 +24,7 @@ import (
 // stylesheet's background, not the browser's white — and look like the
 // served page, and the site's links must lead to pages that exist on disk.
 func TestOpensFromDisk(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
+	bin := headless.Find()
 	if bin == "" {
 		t.Skip("chromium not installed (apt-get install chromium; bash .ci/run installs it)")
 	}
@@ -41,15 +36,20 @@ func TestOpensFromDisk(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(opt.Dir)))
 	defer srv.Close()
 
-	shots := t.TempDir()
-	for i, rel := range []string{"index.html", "posts/a000000000000001/index.html", "category/新媒体/趣头条/分类/index.html"} {
+	// Every host name fails to resolve: the pages are on disk and on
+	// loopback.
+	p := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	if err := p.SetViewport(ctx, 1280, 900); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"index.html", "posts/a000000000000001/index.html", "category/新媒体/趣头条/分类/index.html"} {
 		file := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(opt.Dir, rel))}).String()
 		served := srv.URL + (&url.URL{Path: "/" + strings.TrimSuffix(rel, "index.html")}).EscapedPath()
 		var imgs [2]image.Image
 		for j, u := range []string{file, served} {
-			out := filepath.Join(shots, strings.Repeat("x", i+1)+[]string{"-file", "-http"}[j]+".png")
-			headless(t, bin, "--window-size=1280,900", "--screenshot="+out, u)
-			imgs[j] = readPNG(t, out)
+			imgs[j] = screenshot(t, ctx, p, u)
 		}
 		// The bottom right corner shows the page's background: the
 		// stylesheet's (light or dark), not the unstyled page's white.
@@ -65,7 +65,13 @@ func TestOpensFromDisk(t *testing.T) {
 
 	// From disk, links to folders lead to their index.html (site.js), and
 	// those files exist.
-	dom := headless(t, bin, "--dump-dom", (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(opt.Dir, "index.html"))}).String())
+	if err := p.Navigate(ctx, (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(opt.Dir, "index.html"))}).String()); err != nil {
+		t.Fatal(err)
+	}
+	dom, err := p.HTML(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	links := regexp.MustCompile(`href="(file://[^"]+)"`).FindAllStringSubmatch(dom, -1)
 	if len(links) < 10 {
 		t.Fatalf("%d file:// links on the home page opened from disk", len(links))
@@ -84,34 +90,19 @@ func TestOpensFromDisk(t *testing.T) {
 	}
 }
 
-// headless runs Chromium headless on args and returns its stdout. Every
-// host name fails to resolve: the pages are on disk and on loopback.
-func headless(t *testing.T, bin string, args ...string) string {
+// screenshot loads pageURL in p and returns a picture of the viewport.
+func screenshot(t *testing.T, ctx context.Context, p *headless.Page, pageURL string) image.Image {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--user-data-dir=" + t.TempDir(), "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-		"--virtual-time-budget=5000"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	if err := p.Navigate(ctx, pageURL); err != nil {
+		t.Fatal(err)
 	}
-	return stdout.String()
-}
-
-func readPNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
+	data, err := p.Screenshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatalf("screenshot of %s: %v", pageURL, err)
 	}
 	return img
 }
