@@ -372,7 +372,11 @@ func (r *Runner) FetchLeased(ctx context.Context, src *config.Source) SourceResu
 	stop := r.heartbeat(fctx, cancel, src.Key)
 	err := r.fetchSource(fctx, src, &res)
 	stop()
-	if cause := context.Cause(fctx); errors.Is(cause, store.ErrLeaseLost) && ctx.Err() == nil {
+	// A fetch that failed because its lease was lost says so. (One whose
+	// commit went through owned its lease at the commit, which checks it:
+	// the heartbeat may see the lease released by that very commit before
+	// it is stopped, which is no failure.)
+	if cause := context.Cause(fctx); err != nil && errors.Is(cause, store.ErrLeaseLost) && ctx.Err() == nil {
 		err = cause
 	}
 	if err != nil {
