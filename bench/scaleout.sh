@@ -3,7 +3,11 @@
 # (issue 16). See bench/README.md.
 #
 # Usage: bench/scaleout.sh [--sources N] [--items N] [--latency D] [--workers "1 2 4"]
-#                          [--hosts N] [--run-sources N] [--keep] [--work DIR]
+#                          [--hosts N] [--run-sources N] [--builder-after] [--keep] [--work DIR]
+#
+# --builder-after starts the builder only once every source is fetched, as
+# if it ran on a machine of its own: on a 2-core machine the builder's
+# writing competes with the fetch workers for the same cores.
 #
 # What it measures:
 #   1. A cycle of --sources (2,000) feeds × --items (20) items, every response
@@ -11,7 +15,9 @@
 #      loopback addresses, fetched by 1, 2 and 4 `feedpost serve --role fetch`
 #      processes with one `serve --role build` beside them, each on a fresh
 #      schema of one PostgreSQL server. Figures: the time until every source's
-#      fetch is committed ("fetched"), the time until the builder has written
+#      fetch is committed ("fetched"), how busy the machine's CPUs were until
+#      then (all processes: feedpost, PostgreSQL, the feed server), the time
+#      until the builder has written
 #      every post and the site ("built"), and the most PostgreSQL connections
 #      each process held (pg_stat_activity, sampled every 0.2 s).
 #   2. A whole `feedpost run` (fetch, Hexo posts, site) in one process of
@@ -26,7 +32,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="/usr/local/go/bin:$PATH"
-SOURCES=2000 ITEMS=20 LATENCY=200ms WORKERS="1 2 4" HOSTS=50 RUN_SOURCES=500 KEEP=0 WORK=""
+SOURCES=2000 ITEMS=20 LATENCY=200ms WORKERS="1 2 4" HOSTS=50 RUN_SOURCES=500 KEEP=0 WORK="" BUILDER_AFTER=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --sources) SOURCES=$2; shift ;;
@@ -36,6 +42,7 @@ while [ $# -gt 0 ]; do
     --hosts) HOSTS=$2; shift ;;
     --run-sources) RUN_SOURCES=$2; shift ;;
     --keep) KEEP=1 ;;
+    --builder-after) BUILDER_AFTER=1 ;;
     --work) WORK=$2; shift ;;
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "scaleout.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -97,6 +104,8 @@ schema() {
 }
 
 now() { date +%s.%N; }
+# cpu_ticks: busy and total jiffies of the whole machine (/proc/stat).
+cpu_ticks() { awk '/^cpu /{ busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 }' /proc/stat; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 log "feed server: $SOURCES feeds × $ITEMS items, $LATENCY latency, on $HOSTS loopback hosts"
@@ -110,8 +119,12 @@ for W in $WORKERS; do
   procs=()
   log "$W fetch worker(s) + 1 builder"
   t0=$(now)
-  FEEDPOST_STORE="$URL&application_name=build" "$B/feedpost" serve -q -c "$dir/feedpost.yaml" --role build --addr 127.0.0.1:0 2>"$dir/build.log" &
-  procs+=($!); PIDS+=($!)
+  read -r busy0 total0 < <(cpu_ticks)
+  start_builder() {
+    FEEDPOST_STORE="$URL&application_name=build" "$B/feedpost" serve -q -c "$dir/feedpost.yaml" --role build --addr 127.0.0.1:0 2>"$dir/build.log" &
+    procs+=($!); PIDS+=($!)
+  }
+  [ $BUILDER_AFTER = 1 ] || start_builder
   for i in $(seq "$W"); do
     FEEDPOST_STORE="$URL&application_name=fetch$i" "$B/feedpost" serve -q -c "$dir/feedpost.yaml" --role fetch --addr 127.0.0.1:0 2>"$dir/fetch$i.log" &
     procs+=($!); PIDS+=($!)
@@ -120,7 +133,12 @@ for W in $WORKERS; do
   declare -A conns=()
   while :; do
     c=$(pg "SELECT COUNT(*) FROM $name.sources WHERE committed_at IS NOT NULL" 2>/dev/null || echo 0)
-    if [ -z "$fetched" ] && [ "$c" -ge "$SOURCES" ]; then fetched=$(secs "$t0" "$(now)"); fi
+    if [ -z "$fetched" ] && [ "$c" -ge "$SOURCES" ]; then
+      fetched=$(secs "$t0" "$(now)")
+      read -r busy1 total1 < <(cpu_ticks)
+      busy=$(awk -v a="$busy0" -v b="$busy1" -v c="$total0" -v d="$total1" 'BEGIN { printf "%d%%", 100 * (b - a) / (d - c) }')
+      [ $BUILDER_AFTER = 0 ] || start_builder
+    fi
     while IFS='|' read -r app n; do
       [ -n "$app" ] || continue
       [ "${conns[$app]:-0}" -ge "$n" ] || conns[$app]=$n
@@ -134,12 +152,18 @@ for W in $WORKERS; do
     [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt 1800 ] || die "the cycle with $W workers did not finish in 30 minutes"
     sleep 0.2
   done
+  # CPU seconds of each feedpost process, and of all of PostgreSQL.
+  cpus=""
+  for p in "${procs[@]}"; do
+    cpus+="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) / hz }' "/proc/$p/stat" 2>/dev/null)+"
+  done
+  pgcpu=$(ps -u postgres -o cputimes= 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }')
   for p in "${procs[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${procs[@]}"; do wait "$p" 2>/dev/null || true; done
   maxconn=""
   for app in $(printf '%s\n' "${!conns[@]}" | sort); do maxconn+="$app ${conns[$app]}, "; done
   posts=$(find "$dir/hexo/source/_posts" -name '*.md' | wc -l)
-  CYCLE_ROWS+=("| $W | $fetched s | $built s | $posts | ${maxconn%, } |")
+  CYCLE_ROWS+=("| $W | $fetched s | $busy | $built s | ${cpus%+} s; ${pgcpu:-?} s | $posts | ${maxconn%, } |")
   unset conns
 done
 
@@ -161,10 +185,10 @@ cat <<EOF
 
 ## Scale-out ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores)
 
-A cycle of $SOURCES sources × $ITEMS items, $LATENCY per response, $HOSTS hosts, one builder:
+A cycle of $SOURCES sources × $ITEMS items, $LATENCY per response, $HOSTS hosts, one builder$(if [ $BUILDER_AFTER = 1 ]; then echo ' started once every source was fetched'; fi):
 
-| fetch workers | all fetched | all built | post files | most PostgreSQL connections per process |
-|---|---|---|---|---|
+| fetch workers | all fetched | machine CPU busy until then | all built | CPU: builder+fetchers; all of PostgreSQL (cumulative) | post files | most PostgreSQL connections per process |
+|---|---|---|---|---|---|---|
 $(printf '%s\n' "${CYCLE_ROWS[@]}")
 
 A whole \`feedpost run\` in one process ($RUN_SOURCES × 20 items, 5 ms):

@@ -103,6 +103,7 @@ func (s *Store) CommitFetch(ctx context.Context, f Fetch) (Committed, error) {
 	}
 	if len(out.Stored) > 0 {
 		s.signal()
+		s.grew(len(out.Stored))
 	}
 	return out, nil
 }

@@ -184,7 +184,9 @@ func (s *Store) putItems(ctx context.Context, tx *sql.Tx, items []Item) error {
 			}
 		}
 		rows := strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", len(batch)), ", ")
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO items (`+itemCols+`) VALUES `+rows+`
+		// RETURNING names the rows written: a pruned row is left alone
+		// (the WHERE), its pending flag and rendering included.
+		res, err := tx.QueryContext(ctx, s.q(`INSERT INTO items (`+itemCols+`) VALUES `+rows+`
 			ON CONFLICT (id) DO UPDATE SET
 				source_key = excluded.source_key, guid = excluded.guid, link = excluded.link,
 				title = excluded.title, content = excluded.content, is_text = excluded.is_text,
@@ -194,13 +196,28 @@ func (s *Store) putItems(ctx context.Context, tx *sql.Tx, items []Item) error {
 				fulltext = CASE WHEN excluded.fulltext <> '' THEN excluded.fulltext ELSE items.fulltext END,
 				dedupe_key = excluded.dedupe_key, pruned = excluded.pruned,
 				feed_title = excluded.feed_title, sort_date = excluded.sort_date
-			WHERE items.pruned = 0`), args...); err != nil {
+			WHERE items.pruned = 0
+			RETURNING id`), args...)
+		if err != nil {
 			return fmt.Errorf("put items %s…: %w", batch[0].ID, err)
 		}
-		// A pruned row is left alone, pending flag and rendering included.
+		live := map[string]bool{}
+		for res.Next() {
+			var id string
+			if err := res.Scan(&id); err != nil {
+				res.Close()
+				return fmt.Errorf("put items %s…: %w", batch[0].ID, err)
+			}
+			live[id] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("put items %s…: %w", batch[0].ID, err)
+		}
+		pending, written = keep(pending, live), keep(written, live)
 		if len(pending) > 0 {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO pending (id) SELECT id FROM items
-				WHERE id IN (`+placeholders(len(pending))+`) AND pruned = 0 ON CONFLICT (id) DO NOTHING`), appendArgs(nil, pending)...); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO pending (id) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?), ", len(pending)), ", ")+` ON CONFLICT (id) DO NOTHING`), appendArgs(nil, pending)...); err != nil {
 				return fmt.Errorf("put items: pending flags: %w", err)
 			}
 		}
@@ -209,15 +226,28 @@ func (s *Store) putItems(ctx context.Context, tx *sql.Tx, items []Item) error {
 				return fmt.Errorf("put items: pending flags: %w", err)
 			}
 		}
-		rs := make([]Rendering, len(batch))
-		for i, it := range batch {
-			rs[i] = Rendering{ID: it.ID, Rendered: it.Rendered, Body: it.Body, Fingerprint: it.Fingerprint}
+		var rs []Rendering
+		for _, it := range batch {
+			if live[it.ID] {
+				rs = append(rs, Rendering{ID: it.ID, Rendered: it.Rendered, Body: it.Body, Fingerprint: it.Fingerprint})
+			}
 		}
 		if err := s.putRenderings(ctx, tx, rs); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keep returns the ids of ids that are in set.
+func keep(ids []string, set map[string]bool) []string {
+	out := ids[:0]
+	for _, id := range ids {
+		if set[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // lastByID returns items with one item per id, the last given of each, in
@@ -255,7 +285,7 @@ func (s *Store) putRenderings(ctx context.Context, tx *sql.Tx, rs []Rendering) e
 		rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(batch)), ", ")
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO posts (id, rendered, body, fingerprint)
 			SELECT column1, column2, column3, column4 FROM (VALUES `+rows+`) AS v
-			WHERE column1 IN (SELECT id FROM items WHERE pruned = 0)
+			WHERE EXISTS (SELECT 1 FROM items WHERE items.id = v.column1 AND items.pruned = 0)
 			ON CONFLICT (id) DO UPDATE SET rendered = excluded.rendered, body = excluded.body,
 				fingerprint = excluded.fingerprint`), args...); err != nil {
 			return fmt.Errorf("put rendered posts %s…: %w", batch[0].ID, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // The generation is a counter that every change of what the outputs show
@@ -82,4 +83,26 @@ func (s *Store) Secret(ctx context.Context) (string, error) {
 	}
 	v, _, err := s.Value(ctx, "proxy_secret")
 	return v, err
+}
+
+// grew counts items this process stored and, on PostgreSQL, refreshes the
+// planner's statistics of the item tables in the background each time the
+// count doubles (from 1,000). A fresh store fills up faster than
+// autovacuum analyzes it, and until then the planner takes the tables for
+// small ones and scans them whole where an index lookup would do (the
+// dedupe check of every commit).
+func (s *Store) grew(n int) {
+	if !s.Shared() {
+		return
+	}
+	total := s.stored.Add(int64(n))
+	at := s.analyzeAt.Load() // 0 before the first analyze: 1,000
+	if total < max(at, 1000) || !s.analyzeAt.CompareAndSwap(at, 2*total) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = s.w.ExecContext(ctx, `ANALYZE items, posts, pending`)
+	}()
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,8 @@ type Store struct {
 	changeMu sync.Mutex
 	changes  chan struct{} // see Changes
 	builder  *BuilderLock  // see BuilderLock
+
+	stored, analyzeAt atomic.Int64 // see grew
 }
 
 // maxInList bounds the number of values bound in one `IN (...)` list; larger
