@@ -3,7 +3,7 @@
 # (issue 16). See bench/README.md.
 #
 # Usage: bench/scaleout.sh [--sources N] [--items N] [--latency D] [--workers "1 2 4"]
-#                          [--hosts N] [--run-sources N] [--builder-after] [--keep] [--work DIR]
+#                          [--hosts N] [--run-sources N (0: skip)] [--builder-after] [--keep] [--work DIR]
 #
 # --builder-after starts the builder only once every source is fetched, as
 # if it ran on a machine of its own: on a 2-core machine the builder's
@@ -59,6 +59,7 @@ mkdir -p "$WORK/bin"
 PIDS=()
 PGDIR=""
 cleanup() {
+  if [ -n "${PSQL_PID:-}" ]; then exec {PSQL[1]}>&-; kill "$PSQL_PID" 2>/dev/null || true; fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$PGDIR" ]; then as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; fi
@@ -103,11 +104,22 @@ schema() {
   case "$PG" in *\?*) URL="$PG&search_path=$1" ;; *) URL="$PG?search_path=$1" ;; esac
 }
 
-now() { date +%s.%N; }
+# The clock and the polling below fork nothing: a psql started per query
+# costs ~30 ms of CPU, which polled five times a second took an eighth of a
+# 2-core machine away from the processes measured.
+now() { NOW=${EPOCHREALTIME//[.,]/}; } # microseconds, in $NOW
 # cpu_ticks: busy and total jiffies of the whole machine (/proc/stat).
-cpu_ticks() { awk '/^cpu /{ busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 }' /proc/stat; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+cpu_ticks() { local _ u n s i w q sq rest; read -r _ u n s i w q sq rest < /proc/stat; BUSY=$((u + n + s + q + sq)); TOTAL=$((BUSY + i + w)); }
+# secs FROM TO (microseconds): seconds with one decimal, in $SECS.
+secs() { local d=$(($2 - $1)); printf -v SECS '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
+# q SQL: runs SQL on one long-lived psql; the rows, one per line, in $ROWS.
+q() {
+  printf '%s;\n\\echo __end__\n' "$1" >&"${PSQL[1]}"
+  ROWS="" ; local line
+  while IFS= read -r line <&"${PSQL[0]}"; do [ "$line" = __end__ ] && break; ROWS+="$line"$'\n'; done
+}
 
+coproc PSQL { psql "$PG" -XAtq 2>/dev/null; }
 log "feed server: $SOURCES feeds × $ITEMS items, $LATENCY latency, on $HOSTS loopback hosts"
 feedserver "$SOURCES" "$ITEMS" "$LATENCY" "$HOSTS"
 CYCLE_ROWS=()
@@ -118,8 +130,8 @@ for W in $WORKERS; do
   "$B/gen" -dir "$dir" -sources "$SOURCES" -server "http://$ADDR" -hosts "$HOSTS" -store "$URL" -hexo hexo/source/_posts -site public
   procs=()
   log "$W fetch worker(s) + 1 builder"
-  t0=$(now)
-  read -r busy0 total0 < <(cpu_ticks)
+  now; t0=$NOW
+  cpu_ticks; busy0=$BUSY total0=$TOTAL
   start_builder() {
     FEEDPOST_STORE="$URL&application_name=build" "$B/feedpost" serve -q -c "$dir/feedpost.yaml" --role build --addr 127.0.0.1:0 2>"$dir/build.log" &
     procs+=($!); PIDS+=($!)
@@ -132,24 +144,26 @@ for W in $WORKERS; do
   fetched="" built="" maxconn=""
   declare -A conns=()
   while :; do
-    c=$(pg "SELECT COUNT(*) FROM $name.sources WHERE committed_at IS NOT NULL" 2>/dev/null || echo 0)
-    if [ -z "$fetched" ] && [ "$c" -ge "$SOURCES" ]; then
-      fetched=$(secs "$t0" "$(now)")
-      read -r busy1 total1 < <(cpu_ticks)
-      busy=$(awk -v a="$busy0" -v b="$busy1" -v c="$total0" -v d="$total1" 'BEGIN { printf "%d%%", 100 * (b - a) / (d - c) }')
+    q "SELECT COUNT(*) FROM $name.sources WHERE committed_at IS NOT NULL"; c=${ROWS%$'\n'}
+    now
+    if [ -z "$fetched" ] && [ "${c:-0}" -ge "$SOURCES" ]; then
+      secs "$t0" "$NOW"; fetched=$SECS
+      cpu_ticks
+      busy="$((100 * (BUSY - busy0) / (TOTAL - total0)))%"
       [ $BUILDER_AFTER = 0 ] || start_builder
     fi
+    q "SELECT application_name, COUNT(*) FROM pg_stat_activity WHERE application_name IN ('build','fetch1','fetch2','fetch3','fetch4','fetch5','fetch6','fetch7','fetch8') GROUP BY 1"
     while IFS='|' read -r app n; do
       [ -n "$app" ] || continue
       [ "${conns[$app]:-0}" -ge "$n" ] || conns[$app]=$n
-    done < <(pg "SELECT application_name, COUNT(*) FROM pg_stat_activity WHERE application_name IN ('build','fetch1','fetch2','fetch3','fetch4','fetch5','fetch6','fetch7','fetch8') GROUP BY 1" 2>/dev/null || true)
+    done <<< "$ROWS"
     if [ -n "$fetched" ]; then
-      done_=$(pg "SELECT (SELECT COUNT(*) FROM $name.pending) = 0 AND
-        (SELECT value FROM $name.counters WHERE name = 'generation')::text =
-        COALESCE((SELECT (value::json->>'generation') FROM $name.kv WHERE name = 'build_state'), '')" 2>/dev/null || echo f)
-      if [ "$done_" = t ]; then built=$(secs "$t0" "$(now)"); break; fi
+      q "SELECT (SELECT COUNT(*) FROM $name.pending) = 0 AND
+        (SELECT SUM(value) FROM $name.counters WHERE name = 'generation' OR name LIKE 'generation.%')::text =
+        COALESCE((SELECT (value::json->>'generation') FROM $name.kv WHERE name = 'build_state'), '')"
+      if [ "${ROWS%$'\n'}" = t ]; then now; secs "$t0" "$NOW"; built=$SECS; break; fi
     fi
-    [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt 1800 ] || die "the cycle with $W workers did not finish in 30 minutes"
+    [ $((NOW - t0)) -lt 1800000000 ] || die "the cycle with $W workers did not finish in 30 minutes"
     sleep 0.2
   done
   # CPU seconds of each feedpost process, and of all of PostgreSQL.
@@ -167,10 +181,15 @@ for W in $WORKERS; do
   unset conns
 done
 
-log "one process, a whole run: SQLite vs PostgreSQL ($RUN_SOURCES × 20 items, 5 ms)"
-feedserver "$RUN_SOURCES" 20 5ms 1
 RUN_ROWS=()
-for backend in sqlite postgres; do
+BACKENDS="sqlite postgres"
+if [ "$RUN_SOURCES" -gt 0 ]; then
+  log "one process, a whole run: SQLite vs PostgreSQL ($RUN_SOURCES × 20 items, 5 ms)"
+  feedserver "$RUN_SOURCES" 20 5ms 1
+else
+  BACKENDS="" # --run-sources 0: the cycle only
+fi
+for backend in $BACKENDS; do
   dir=$WORK/run-$backend
   store=feedpost.db
   if [ $backend = postgres ]; then schema run_pg; store="$URL&application_name=run"; fi
@@ -190,6 +209,9 @@ A cycle of $SOURCES sources × $ITEMS items, $LATENCY per response, $HOSTS hosts
 | fetch workers | all fetched | machine CPU busy until then | all built | CPU: builder+fetchers; all of PostgreSQL (cumulative) | post files | most PostgreSQL connections per process |
 |---|---|---|---|---|---|---|
 $(printf '%s\n' "${CYCLE_ROWS[@]}")
+EOF
+[ ${#RUN_ROWS[@]} -gt 0 ] || exit 0
+cat <<EOF
 
 A whole \`feedpost run\` in one process ($RUN_SOURCES × 20 items, 5 ms):
 

@@ -79,9 +79,6 @@ func (s *Store) CommitFetch(ctx context.Context, f Fetch) (Committed, error) {
 			if err := s.putItems(ctx, tx, items); err != nil {
 				return err
 			}
-			if _, err := s.bump(ctx, tx); err != nil {
-				return err
-			}
 		}
 		for _, it := range items {
 			out.Stored = append(out.Stored, it.ID)
@@ -95,6 +92,14 @@ func (s *Store) CommitFetch(ctx context.Context, f Fetch) (Committed, error) {
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE sources SET committed_at = `+s.d.timeExpr(0)+release+` WHERE key = ?`), f.Source.Key); err != nil {
 			return fmt.Errorf("release lease: %w", err)
+		}
+		if len(items) > 0 {
+			// Last, so that the one row every commit updates is locked only
+			// for the commit itself: taken earlier, it made concurrent
+			// fetch workers queue for each other's remaining statements.
+			if err := s.bump(ctx, tx, f.Source.Key); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

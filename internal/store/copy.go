@@ -118,8 +118,16 @@ func Copy(ctx context.Context, from, to *Store) ([]CopyCount, error) {
 	if err != nil {
 		return counts, err
 	}
-	if _, err := to.w.ExecContext(ctx, to.q(`UPDATE counters SET value = ? WHERE name = 'generation' AND value < ?`), gen, gen); err != nil {
-		return counts, fmt.Errorf("copy the generation to %s: %w", to.name, err)
+	// The target's generation (a sum of rows) is raised to the source's,
+	// never lowered: a builder of the target must not take it for built.
+	toGen, err := to.Generation(ctx)
+	if err != nil {
+		return counts, err
+	}
+	if toGen < gen {
+		if _, err := to.w.ExecContext(ctx, to.q(`UPDATE counters SET value = value + ? WHERE name = 'generation'`), gen-toGen); err != nil {
+			return counts, fmt.Errorf("copy the generation to %s: %w", to.name, err)
+		}
 	}
 	var mismatch []string
 	for _, t := range copyTables {

@@ -183,8 +183,7 @@ func (s *Store) SaveMirrored(ctx context.Context, rs []Rendering, uses map[strin
 			if err := s.putRenderings(ctx, tx, rs); err != nil {
 				return err
 			}
-			_, err := s.bump(ctx, tx)
-			return err
+			return s.bump(ctx, tx, "")
 		}
 		return nil
 	})

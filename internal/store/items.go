@@ -146,8 +146,7 @@ func (s *Store) PutItems(ctx context.Context, items []Item) error {
 		if err := s.putItems(ctx, tx, items); err != nil {
 			return err
 		}
-		_, err := s.bump(ctx, tx)
-		return err
+		return s.bump(ctx, tx, "")
 	})
 	if err != nil {
 		return fmt.Errorf("put items: %w", err)
@@ -472,8 +471,7 @@ func (s *Store) SaveRenderings(ctx context.Context, rs []Rendering) error {
 		if err := s.putRenderings(ctx, tx, rs); err != nil {
 			return err
 		}
-		_, err := s.bump(ctx, tx)
-		return err
+		return s.bump(ctx, tx, "")
 	})
 	if err != nil {
 		return fmt.Errorf("save renderings: %w", err)
@@ -594,8 +592,7 @@ func (s *Store) updateIDs(ctx context.Context, bump bool, update string, ids []s
 			}
 		}
 		if bump {
-			_, err := s.bump(ctx, tx)
-			return err
+			return s.bump(ctx, tx, "")
 		}
 		return nil
 	})

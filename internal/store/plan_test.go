@@ -29,6 +29,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 			FROM items LEFT JOIN posts ON posts.id = items.id WHERE items.id = ?`, []any{"a"}, "SEARCH posts USING INDEX sqlite_autoindex_posts_1 (id=?)"},
 		{"pending items", `SELECT items.id FROM pending CROSS JOIN items LEFT JOIN posts ON posts.id = items.id
 			WHERE items.id = pending.id AND items.pruned = 0 ORDER BY items.sort_date DESC, items.id`, nil, "SCAN pending; SEARCH items USING INDEX sqlite_autoindex_items_1 (id=?)"},
+		{"due sources in lease order", `SELECT key, lease_holder FROM sources
+			WHERE enabled = 1 AND COALESCE(next_fetch, '') <= ? AND (lease_until IS NULL OR lease_until < ?)
+			ORDER BY COALESCE(next_fetch, ''), key LIMIT ?`, []any{"t", "t", 8}, "SEARCH sources USING INDEX sources_lease_order (<expr><?)"},
 		{"site listing", `SELECT items.id, COALESCE(posts.rendered, '') FROM items LEFT JOIN posts ON posts.id = items.id
 			WHERE items.pruned = 0 ORDER BY items.sort_date DESC, items.id`, nil, "USING COVERING INDEX items_live (pruned=?)"},
 	} {

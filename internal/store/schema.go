@@ -191,6 +191,15 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX post_images_url ON post_images (url)`,
 	},
+	// 5: the order LeaseDue takes due sources in, as an index, so that a
+	// lease walks the first due rows instead of sorting every source (it
+	// runs once per fetch: with 2,000 sources a sort took 1.7 ms of the
+	// server's time per lease, growing with the number of sources). It
+	// replaces sources_due, which only that query used.
+	{
+		`DROP INDEX sources_due`,
+		`CREATE INDEX sources_lease_order ON sources (COALESCE(next_fetch, ''), key)`,
+	},
 }
 
 // schemaVersion is the version this binary writes and understands.

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 )
 
@@ -14,27 +16,45 @@ import (
 // moves on (items stored, renderings replaced, posts pruned), in the same
 // transaction as the change. A builder remembers the generation it last
 // built; a larger one means there is work, whichever process made it.
+//
+// It is kept as the sum of a few rows of counters ('generation' and
+// 'generation.0' … 'generation.15') rather than one: every fetch commit
+// moves it, and with one row the commits of all fetch workers queued for
+// that row's lock (PostgreSQL waits on it were among the largest in the
+// scale-out bench). A commit moves the row its source hashes to; the sum
+// still grows with every change, and one statement reads it consistently.
+const generationShards = 16
 
 // bump moves the generation on inside tx and notifies listeners (when tx
-// commits) on PostgreSQL.
-func (s *Store) bump(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var gen int64
-	err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'generation' RETURNING value`).Scan(&gen)
+// commits) on PostgreSQL. Changes made for a source move that source's
+// shard; others (key "") move the base row.
+func (s *Store) bump(ctx context.Context, tx *sql.Tx, key string) error {
+	name := "generation"
+	if key != "" {
+		h := fnv.New32a()
+		h.Write([]byte(key))
+		name = "generation." + strconv.Itoa(int(h.Sum32()%generationShards))
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1`), name)
 	if err != nil {
-		return 0, fmt.Errorf("move the generation on: %w", err)
+		return fmt.Errorf("move the generation on: %w", err)
 	}
 	if s.d.notify != nil {
 		if err := s.d.notify(ctx, tx, s.Channel()); err != nil {
-			return 0, fmt.Errorf("notify: %w", err)
+			return fmt.Errorf("notify: %w", err)
 		}
 	}
-	return gen, nil
+	return nil
 }
+
+// generationSQL reads the generation: the sum of its rows.
+const generationSQL = `SELECT COALESCE(SUM(value), 0) FROM counters WHERE name = 'generation' OR name LIKE 'generation.%'`
 
 // Generation returns the store's generation.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
 	var gen int64
-	if err := s.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'generation'`).Scan(&gen); err != nil {
+	if err := s.r.QueryRowContext(ctx, generationSQL).Scan(&gen); err != nil {
 		return 0, fmt.Errorf("read the generation: %w", err)
 	}
 	return gen, nil
@@ -103,6 +123,10 @@ func (s *Store) grew(n int) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_, _ = s.w.ExecContext(ctx, `ANALYZE items, posts, pending`)
+		// Only the columns that lookups and joins filter on: the rendered
+		// bodies are never detoasted for statistics nobody plans with. When
+		// another process sharing the store is analyzing already, this one
+		// skips instead of queueing behind it (both grow at the same pace).
+		_, _ = s.w.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) items (id, source_key, dedupe_key, pruned, sort_date), posts (id), pending (id)`)
 	}()
 }
