@@ -20,6 +20,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -506,4 +508,50 @@ func Console(events []Event) []string {
 		}
 	}
 	return out
+}
+
+// LoopbackOnly is the launch flag that leaves the browser no network but
+// 127.0.0.1: every other host name fails to resolve, so a page can only
+// show what the local test server has.
+const LoopbackOnly = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
+// Image is a picture a page shows: the URL it loaded (currentSrc, which
+// follows srcset) and its natural width, 0 when it did not load.
+type Image struct {
+	Src   string `json:"src"`
+	Width int    `json:"w"`
+}
+
+// Images loads every picture of the page now (lazy ones too), waits until
+// each has loaded or failed, and returns them in document order.
+func (p *Page) Images(ctx context.Context) ([]Image, error) {
+	var imgs []Image
+	err := p.Evaluate(ctx, `(async () => {
+		const imgs = [...document.images];
+		imgs.forEach(i => { i.loading = "eager"; });
+		await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
+		return imgs.map(i => ({src: i.currentSrc, w: i.naturalWidth}));
+	})()`, &imgs)
+	return imgs, err
+}
+
+// FolderImages serves dir on a loopback HTTP server, opens path there in a
+// browser that can reach nothing else (LoopbackOnly), and returns the
+// server's URL and the pictures the page shows: whether a published site
+// shows its pictures from its own folder alone. bin is the browser.
+func FolderImages(t testing.TB, bin, dir, path string) (string, []Image) {
+	t.Helper()
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	page := Start(t, bin, LoopbackOnly)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := page.Navigate(ctx, srv.URL+path); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	imgs, err := page.Images(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return srv.URL, imgs
 }

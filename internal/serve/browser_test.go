@@ -253,7 +253,7 @@ func TestBrowserShowsExampleSite(t *testing.T) {
 // pictures: images.proxy: mirror.)
 func checkMirroredImages(t *testing.T, bin, site string, pages []string) {
 	t.Helper()
-	page := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+	page := headless.Start(t, bin, headless.LoopbackOnly)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	if err := page.SetViewport(ctx, 1280, 1000); err != nil {
@@ -265,16 +265,7 @@ func checkMirroredImages(t *testing.T, bin, site string, pages []string) {
 		if err := page.Navigate(ctx, u); err != nil {
 			t.Fatalf("%s: %v", u, err)
 		}
-		var imgs []struct {
-			Src   string `json:"src"`
-			Width int    `json:"w"`
-		}
-		err := page.Evaluate(ctx, `(async () => {
-			const imgs = [...document.images];
-			imgs.forEach(i => { i.loading = "eager"; });
-			await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
-			return imgs.map(i => ({src: i.currentSrc, w: i.naturalWidth}));
-		})()`, &imgs)
+		imgs, err := page.Images(ctx)
 		if err != nil {
 			t.Fatalf("%s: %v", u, err)
 		}

@@ -2,6 +2,7 @@ package hexo_test
 
 import (
 	"context"
+	"github.com/feedpost/feedpost/internal/headless"
 	"github.com/feedpost/feedpost/internal/imagetest"
 	"io/fs"
 	"net/http"
@@ -471,5 +472,34 @@ sources: [{url: feed.xml, name: m}]
 		if _, err := os.Stat(filepath.Join(hs.public, filepath.FromSlash(u))); err != nil {
 			t.Errorf("%s is not in public/: %v", u, err)
 		}
+	}
+	rel, _ := filepath.Rel(hs.public, page)
+	checkShowsOwnPictures(t, hs.public, "/"+filepath.ToSlash(rel), 4)
+}
+
+// checkShowsOwnPictures opens path of the published folder public in
+// headless Chromium with no network but the folder's own server, and checks
+// that the page shows at least n pictures, each loaded (naturalWidth > 0)
+// from the folder's /images/feedpost/.
+func checkShowsOwnPictures(t *testing.T, public, path string, n int) {
+	t.Helper()
+	bin := headless.Find()
+	if bin == "" {
+		t.Log("chromium not installed: the pictures were not loaded in a browser (apt-get install chromium; bash .ci/run installs it)")
+		return
+	}
+	base, imgs := headless.FolderImages(t, bin, public, path)
+	shown := 0
+	for _, im := range imgs {
+		if !strings.HasPrefix(im.Src, base+"/images/feedpost/") {
+			continue // the theme's own pictures (logo, avatar)
+		}
+		if im.Width == 0 {
+			t.Errorf("%s: picture %s did not load", path, im.Src)
+		}
+		shown++
+	}
+	if shown < n {
+		t.Errorf("%s shows %d mirrored pictures, want %d: %+v", path, shown, n, imgs)
 	}
 }

@@ -109,7 +109,7 @@ func TestXSSSuiteInLandscape(t *testing.T) {
 	defer srv.Close()
 	control := controlPage(t, hs, posts)
 
-	p := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+	p := headless.Start(t, bin, headless.LoopbackOnly)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 	if err := p.Call(ctx, "Runtime.addBinding", map[string]any{"name": markBinding}, nil); err != nil {

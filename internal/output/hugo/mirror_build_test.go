@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/feedpost/feedpost/internal/config"
+	"github.com/feedpost/feedpost/internal/headless"
 	"github.com/feedpost/feedpost/internal/imagetest"
 	"github.com/feedpost/feedpost/internal/pipeline"
 	"github.com/feedpost/feedpost/internal/store"
@@ -93,6 +94,23 @@ func TestHugoBuildsMirroredPost(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(site, "public", filepath.FromSlash(u))); err != nil {
 			t.Errorf("%s is not in public/: %v", u, err)
+		}
+	}
+	// And a browser with no network but the published folder's own server
+	// shows every picture of the page (the cover and the two of the body).
+	chromium := headless.Find()
+	if chromium == "" {
+		t.Log("chromium not installed: the pictures were not loaded in a browser (apt-get install chromium; bash .ci/run installs it)")
+		return
+	}
+	rel, _ := filepath.Rel(filepath.Join(site, "public"), pages[0])
+	base, imgs := headless.FolderImages(t, chromium, filepath.Join(site, "public"), "/"+filepath.ToSlash(rel))
+	if len(imgs) != 3 {
+		t.Errorf("the page shows %d pictures, want 3: %+v", len(imgs), imgs)
+	}
+	for _, im := range imgs {
+		if !strings.HasPrefix(im.Src, base+"/images/feedpost/") || im.Width == 0 {
+			t.Errorf("picture %s (naturalWidth %d): not a loaded mirrored copy", im.Src, im.Width)
 		}
 	}
 }

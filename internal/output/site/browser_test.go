@@ -38,7 +38,7 @@ func TestOpensFromDisk(t *testing.T) {
 
 	// Every host name fails to resolve: the pages are on disk and on
 	// loopback.
-	p := headless.Start(t, bin, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+	p := headless.Start(t, bin, headless.LoopbackOnly)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	if err := p.SetViewport(ctx, 1280, 900); err != nil {
