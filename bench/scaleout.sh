@@ -134,7 +134,7 @@ for W in $WORKERS; do
   cpu_ticks; busy0=$BUSY total0=$TOTAL
   start_builder() {
     FEEDPOST_STORE="$URL&application_name=build" "$B/feedpost" serve -q -c "$dir/feedpost.yaml" --role build --addr 127.0.0.1:0 2>"$dir/build.log" &
-    procs+=($!); PIDS+=($!)
+    builder=$!; procs+=($!); PIDS+=($!)
   }
   [ $BUILDER_AFTER = 1 ] || start_builder
   for i in $(seq "$W"); do
@@ -167,17 +167,16 @@ for W in $WORKERS; do
     sleep 0.2
   done
   # CPU seconds of each feedpost process, and of all of PostgreSQL.
-  cpus=""
-  for p in "${procs[@]}"; do
-    cpus+="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) / hz }' "/proc/$p/stat" 2>/dev/null)+"
-  done
+  cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null; }
+  cpus="$(cpu_of "$builder")" # the builder first, then each fetch worker
+  for p in "${procs[@]}"; do [ "$p" = "$builder" ] || cpus+="+$(cpu_of "$p")"; done
   pgcpu=$(ps -u postgres -o cputimes= 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }')
   for p in "${procs[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${procs[@]}"; do wait "$p" 2>/dev/null || true; done
   maxconn=""
   for app in $(printf '%s\n' "${!conns[@]}" | sort); do maxconn+="$app ${conns[$app]}, "; done
   posts=$(find "$dir/hexo/source/_posts" -name '*.md' | wc -l)
-  CYCLE_ROWS+=("| $W | $fetched s | $busy | $built s | ${cpus%+} s; ${pgcpu:-?} s | $posts | ${maxconn%, } |")
+  CYCLE_ROWS+=("| $W | $fetched s | $busy | $built s | $cpus s; ${pgcpu:-?} s | $posts | ${maxconn%, } |")
   unset conns
 done
 
